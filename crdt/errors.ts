@@ -1,0 +1,47 @@
+/** Why an update was rejected. Each code and its rule are specified in docs/PROTOCOL.md. */
+export enum RejectCode {
+  TooLarge = 'too-large',
+  BadEncoding = 'bad-encoding',
+  BadVersion = 'bad-version',
+  BadSignature = 'bad-signature',
+  BadId = 'bad-id',
+  UnknownKind = 'unknown-kind',
+  BadPayload = 'bad-payload',
+  BadSeq = 'bad-seq',
+  BadDeps = 'bad-deps',
+  DepRejected = 'dep-rejected',
+}
+
+/** Codes of argument errors thrown by the library's own API (never by network input). */
+export enum ArgumentCode {
+  InvalidArgument = 'invalid-argument',
+}
+
+/** A structural problem in bytes being decoded; carries the reject code it maps to. */
+export class DecodeError extends Error {
+  readonly code: RejectCode;
+  constructor(code: RejectCode, message: string) {
+    super(message);
+    this.name = 'DecodeError';
+    this.code = code;
+  }
+}
+
+/** Thrown by library functions called with arguments they cannot use (a programming error). */
+export class MurmurArgumentError extends TypeError {
+  readonly code = ArgumentCode.InvalidArgument;
+  readonly field: string;
+  constructor(field: string, expected: string) {
+    super(`${field}: expected ${expected}`);
+    this.name = 'MurmurArgumentError';
+    this.field = field;
+  }
+}
+
+export function badEncoding(message: string): DecodeError {
+  return new DecodeError(RejectCode.BadEncoding, message);
+}
+
+export function badPayload(message: string): DecodeError {
+  return new DecodeError(RejectCode.BadPayload, message);
+}

@@ -1,0 +1,14 @@
+import { KindRegistry } from './registry.js';
+import { attestationKind } from './attestation.js';
+import { deltaKind } from './delta.js';
+import { auditKind } from './audit.js';
+
+/** The kinds of protocol v1. Later kinds register beside these without touching them. */
+export function defaultKinds(): KindRegistry {
+  return new KindRegistry().register(attestationKind).register(deltaKind).register(auditKind);
+}
+
+export * from './registry.js';
+export * from './attestation.js';
+export * from './delta.js';
+export * from './audit.js';

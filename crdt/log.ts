@@ -1,0 +1,277 @@
+import { toHex } from './bytes.js';
+import { verifyStrict } from './ed25519.js';
+import { DecodeError, RejectCode } from './errors.js';
+import { sha256, DOMAIN_DIGEST } from './hash.js';
+import { defaultKinds, type DecodedOp, type KindRegistry } from './kinds/index.js';
+import { MAX_DEPS, REJECTED_CACHE_MAX_ENTRIES } from './limits.js';
+import type { Outcome } from './outcome.js';
+import { DEFAULT_PENDING_LIMITS, PendingBuffer, type PendingLimits } from './pending-buffer.js';
+import type { AuthorState, UpdateRecord, VerifiedUpdate } from './records.js';
+import { DerivedState } from './state.js';
+import { decodeUpdate, signingInput } from './update.js';
+import { signedHeaderOf, type EquivocationEvidence } from './evidence.js';
+
+export interface LogOptions {
+  kinds?: KindRegistry;
+  pendingLimits?: PendingLimits;
+}
+
+export interface LogStats {
+  accepted: number;
+  duplicate: number;
+  pendingHeld: number;
+  pendingRefused: number;
+  pendingEvicted: number;
+  rejected: Partial<Record<RejectCode, number>>;
+}
+
+type Rejection = Extract<Outcome, { status: 'rejected' }>;
+
+/**
+ * The signed operation log: validates offered updates, keeps the causal DAG, holds updates whose
+ * deps are missing, records equivocation, and maintains the derived state. Pure: no clock, no
+ * randomness, no I/O. Validity rules: docs/PROTOCOL.md, "Validation".
+ */
+export class Log {
+  readonly state = new DerivedState();
+  readonly stats: LogStats = { accepted: 0, duplicate: 0, pendingHeld: 0, pendingRefused: 0, pendingEvicted: 0, rejected: {} };
+  private readonly kinds: KindRegistry;
+  private readonly records = new Map<string, UpdateRecord>();
+  private readonly authors = new Map<string, AuthorState>();
+  private readonly heads = new Set<string>();
+  private readonly pending: PendingBuffer<VerifiedUpdate>;
+  private readonly rejected = new Map<string, RejectCode>();
+  private readonly acceptListeners: ((rec: UpdateRecord) => void)[] = [];
+  private digestCache: string | null = null;
+
+  constructor(opts: LogOptions = {}) {
+    this.kinds = opts.kinds ?? defaultKinds();
+    this.pending = new PendingBuffer(opts.pendingLimits ?? DEFAULT_PENDING_LIMITS);
+  }
+
+  /** Called once per accepted update, in apply order (deps always before dependents). */
+  onAccept(fn: (rec: UpdateRecord) => void): void {
+    this.acceptListeners.push(fn);
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  get pendingCount(): number {
+    return this.pending.count;
+  }
+
+  get pendingBytes(): number {
+    return this.pending.bytes;
+  }
+
+  get pendingPeak(): { count: number; bytes: number } {
+    return { count: this.pending.peakCount, bytes: this.pending.peakBytes };
+  }
+
+  has(id: string): boolean {
+    return this.records.has(id);
+  }
+
+  get(id: string): UpdateRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** Accepted ids in no particular order. */
+  ids(): IterableIterator<string> {
+    return this.records.keys();
+  }
+
+  /** Dep ids that pending updates wait for and this log lacks (for sync to fetch). */
+  wanted(max = 1024): string[] {
+    return this.pending.wanted(max);
+  }
+
+  /** Verdict of a previously rejected id, if still remembered (bounded cache). */
+  rejectedCode(id: string): RejectCode | undefined {
+    return this.rejected.get(id);
+  }
+
+  offer(bytes: Uint8Array): Outcome {
+    let decoded;
+    try {
+      decoded = decodeUpdate(bytes);
+    } catch (err) {
+      if (err instanceof DecodeError) return this.count({ status: 'rejected', id: null, code: err.code, reason: err.message });
+      throw err;
+    }
+    const id = decoded.id;
+    if (this.records.has(id) || this.pending.has(id)) {
+      this.stats.duplicate++;
+      return { status: 'duplicate', id };
+    }
+    const known = this.rejected.get(id);
+    if (known !== undefined) return this.count({ status: 'rejected', id, code: known, reason: 'previously rejected' });
+    if (!verifyStrict(decoded.author, signingInput(decoded.header), decoded.signature)) {
+      return this.reject(id, RejectCode.BadSignature, 'signature does not verify under the strict Ed25519 rules');
+    }
+    const ops: DecodedOp[] = [];
+    try {
+      for (const op of decoded.ops) ops.push({ kind: op.kind, body: this.kinds.decode(op.kind, op.payload) });
+    } catch (err) {
+      if (err instanceof DecodeError) return this.reject(id, err.code, err.message);
+      throw err;
+    }
+    const u: VerifiedUpdate = {
+      id,
+      author: decoded.author,
+      authorKey: toHex(decoded.author),
+      seq: decoded.seq,
+      timestampMs: decoded.timestampMs,
+      deps: decoded.deps.map(toHex),
+      ops,
+      bytes: bytes.slice(),
+    };
+    const missing = new Set<string>();
+    for (const dep of u.deps) {
+      if (this.rejected.has(dep)) return this.reject(id, RejectCode.DepRejected, `dep ${dep} was rejected`);
+      if (!this.records.has(dep)) missing.add(dep);
+    }
+    if (missing.size > 0) {
+      const r = this.pending.add(id, u.authorKey, u, missing, bytes.length, (a) => this.authors.has(a));
+      this.stats.pendingEvicted += r.evicted.length;
+      if (r.held) this.stats.pendingHeld++;
+      else this.stats.pendingRefused++;
+      return { status: 'pending', id, missing: [...missing], held: r.held };
+    }
+    return this.applyCascade(u);
+  }
+
+  /** Applies `first`, then every pending update it releases; returns `first`'s outcome. */
+  private applyCascade(first: VerifiedUpdate): Outcome {
+    const firstRejection = this.apply(first);
+    if (firstRejection !== null) return firstRejection;
+    const released: string[] = [];
+    const queue = this.pending.resolve(first.id).map((e) => e.value);
+    for (let k = 0; k < queue.length; k++) {
+      const u = queue[k]!;
+      if (this.apply(u) === null) {
+        released.push(u.id);
+        for (const e of this.pending.resolve(u.id)) queue.push(e.value);
+      }
+    }
+    return { status: 'accepted', id: first.id, released };
+  }
+
+  /** Causal checks and insertion of an update whose deps are all accepted. */
+  private apply(u: VerifiedUpdate): Rejection | null {
+    let height = 0;
+    let ownPrev: UpdateRecord | null = null;
+    let ownDeps = 0;
+    for (const dep of u.deps) {
+      const d = this.records.get(dep)!;
+      height = Math.max(height, d.height + 1);
+      if (d.author.key === u.authorKey) {
+        ownDeps++;
+        ownPrev = d;
+      }
+    }
+    if (u.seq === 1 && ownDeps !== 0) return this.reject(u.id, RejectCode.BadSeq, 'seq 1 must not depend on an update of its own author');
+    if (u.seq > 1 && (ownDeps !== 1 || ownPrev!.seq !== u.seq - 1)) {
+      return this.reject(u.id, RejectCode.BadSeq, `seq ${u.seq} must depend on exactly one own update, with seq ${u.seq - 1}`);
+    }
+    const author = this.authorState(u.authorKey);
+    const rec: UpdateRecord = { id: u.id, author, seq: u.seq, height, timestampMs: u.timestampMs, bytes: u.bytes };
+    this.records.set(u.id, rec);
+    this.indexSeq(author, u.seq, u.id);
+    if (ownPrev !== null) author.heads.delete(ownPrev.id);
+    author.heads.add(u.id);
+    for (const dep of u.deps) this.heads.delete(dep);
+    this.heads.add(u.id);
+    this.state.add(rec, u.ops);
+    this.digestCache = null;
+    this.stats.accepted++;
+    for (const fn of this.acceptListeners) fn(rec);
+    return null;
+  }
+
+  private indexSeq(author: AuthorState, seq: number, id: string): void {
+    const prior = author.bySeq.get(seq);
+    if (prior === undefined) {
+      author.bySeq.set(seq, id);
+      return;
+    }
+    const ids = (typeof prior === 'string' ? [prior, id] : [...prior, id]).sort();
+    author.bySeq.set(seq, ids);
+    author.equivocatedFrom = Math.min(author.equivocatedFrom, seq);
+  }
+
+  private authorState(key: string): AuthorState {
+    let a = this.authors.get(key);
+    if (a === undefined) this.authors.set(key, (a = { key, bySeq: new Map(), heads: new Set(), equivocatedFrom: Infinity }));
+    return a;
+  }
+
+  private reject(id: string, code: RejectCode, reason: string): Rejection {
+    const out = this.count({ status: 'rejected', id, code, reason });
+    const queue = [id];
+    for (let k = 0; k < queue.length; k++) {
+      const bad = queue[k]!;
+      if (this.rejected.size >= REJECTED_CACHE_MAX_ENTRIES) this.rejected.delete(this.rejected.keys().next().value!);
+      this.rejected.set(bad, k === 0 ? code : RejectCode.DepRejected);
+      for (const e of this.pending.dropWaiters(bad)) {
+        this.count({ status: 'rejected', id: e.id, code: RejectCode.DepRejected, reason: `dep ${bad} was rejected` });
+        queue.push(e.id);
+      }
+    }
+    return out;
+  }
+
+  private count(r: Rejection): Rejection {
+    this.stats.rejected[r.code] = (this.stats.rejected[r.code] ?? 0) + 1;
+    return r;
+  }
+
+  /** Heads of the whole DAG, best first (highest, then lowest id), at most `max`. */
+  frontier(max = MAX_DEPS): string[] {
+    return [...this.heads]
+      .sort((a, b) => this.records.get(b)!.height - this.records.get(a)!.height || (a < b ? -1 : 1))
+      .slice(0, max);
+  }
+
+  /** Heads per author: the author's accepted updates with no accepted own successor. */
+  authorHeads(author: string): { seq: number; id: string }[] {
+    const a = this.authors.get(author);
+    if (a === undefined) return [];
+    return [...a.heads].map((id) => ({ seq: this.records.get(id)!.seq, id })).sort((x, y) => x.seq - y.seq || (x.id < y.id ? -1 : 1));
+  }
+
+  authorKeys(): string[] {
+    return [...this.authors.keys()].sort();
+  }
+
+  /** Equivocation evidence: for every (author, seq) with several updates, the two lowest ids. */
+  evidence(): EquivocationEvidence[] {
+    const out: EquivocationEvidence[] = [];
+    for (const author of this.authorKeys()) {
+      const a = this.authors.get(author)!;
+      if (a.equivocatedFrom === Infinity) continue;
+      const seqs = [...a.bySeq.entries()].filter((e): e is [number, string[]] => typeof e[1] !== 'string').sort((x, y) => x[0] - y[0]);
+      for (const [seq, ids] of seqs) {
+        const [x, y] = ids.map((id) => signedHeaderOf(this.records.get(id)!.bytes));
+        out.push({ author, seq, a: x!, b: y! });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * State digest: SHA-256(DOMAIN_DIGEST || count as 8-byte big-endian || accepted ids ascending).
+   * Equal on every node holding the same set of updates; the derived state is a function of it.
+   */
+  digest(): string {
+    if (this.digestCache !== null) return this.digestCache;
+    const ids = [...this.records.keys()].sort();
+    const buf = Buffer.alloc(8 + ids.length * 32);
+    buf.writeBigUInt64BE(BigInt(ids.length), 0);
+    ids.forEach((id, k) => buf.write(id, 8 + k * 32, 'hex'));
+    this.digestCache = toHex(sha256(DOMAIN_DIGEST, buf));
+    return this.digestCache;
+  }
+}

@@ -1,0 +1,32 @@
+import type { RejectCode } from './errors.js';
+
+/** The verdict on one offered update. */
+export type Outcome =
+  | { readonly status: 'accepted'; readonly id: string; /** pending updates this one released, in apply order */ readonly released: readonly string[] }
+  | { readonly status: 'duplicate'; readonly id: string }
+  | {
+      readonly status: 'pending';
+      readonly id: string;
+      readonly missing: readonly string[];
+      /** false when the pending buffer refused or at once evicted it (it is not invalid; sync refetches it). */
+      readonly held: boolean;
+    }
+  | { readonly status: 'rejected'; readonly id: string | null; readonly code: RejectCode; readonly reason: string };
+
+/** Maps an outcome to the gossip verdict of docs/PROTOCOL.md ("Gossip actions"). */
+export enum GossipAction {
+  Accept = 'ACCEPT',
+  Ignore = 'IGNORE',
+  Reject = 'REJECT',
+}
+
+export function gossipAction(o: Outcome): GossipAction {
+  switch (o.status) {
+    case 'accepted':
+      return GossipAction.Accept;
+    case 'rejected':
+      return GossipAction.Reject;
+    default:
+      return GossipAction.Ignore;
+  }
+}

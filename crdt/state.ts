@@ -1,0 +1,142 @@
+import type { DecodedOp } from './kinds/registry.js';
+import { KIND_ATTESTATION, type Attestation } from './kinds/attestation.js';
+import { KIND_DELTA, type Delta } from './kinds/delta.js';
+import { KIND_AUDIT, type AuditEvent } from './kinds/audit.js';
+import { isExcluded, type UpdateRecord } from './records.js';
+
+/** Where an op came from. */
+export interface Provenance {
+  readonly updateId: string;
+  readonly index: number;
+  readonly author: string;
+  readonly seq: number;
+}
+
+export type AttestationView = Provenance & Attestation;
+export type DeltaView = Provenance & Delta;
+export type AuditView = Provenance & AuditEvent & { readonly height: number };
+
+/** Compact per-op entry: the update record, the op index and the decoded body. */
+interface Entry<T> {
+  readonly u: UpdateRecord;
+  readonly i: number;
+  readonly b: T;
+}
+
+/** An index bucket sorted lazily by `cmp` (inserts arrive in any order). */
+class Bucket<T> {
+  items: Entry<T>[] = [];
+  sorted = true;
+  constructor(private readonly cmp: (a: Entry<T>, b: Entry<T>) => number) {}
+  push(e: Entry<T>): void {
+    this.items.push(e);
+    this.sorted = false;
+  }
+  view(): Entry<T>[] {
+    if (!this.sorted) {
+      this.items.sort(this.cmp);
+      this.sorted = true;
+    }
+    return this.items;
+  }
+}
+
+function byOp(a: Entry<unknown>, b: Entry<unknown>): number {
+  return a.u.id < b.u.id ? -1 : a.u.id > b.u.id ? 1 : a.i - b.i;
+}
+const byObservation = (a: Entry<Attestation>, b: Entry<Attestation>): number => a.b.observedAtMs - b.b.observedAtMs || byOp(a, b);
+const byTopology = (a: Entry<AuditEvent>, b: Entry<AuditEvent>): number => a.u.height - b.u.height || byOp(a, b);
+
+function provenance(e: Entry<unknown>): Provenance {
+  return { updateId: e.u.id, index: e.i, author: e.u.author.key, seq: e.u.seq };
+}
+
+/**
+ * The derived state: indexes over the ops of accepted updates. It is a function of the set of
+ * accepted updates alone (insertion order never shows: buckets are sorted by total orders), and
+ * ops of an equivocating author from its first equivocating seq on are filtered out at query time.
+ */
+export class DerivedState {
+  private readonly feeds = new Map<string, Bucket<Attestation>>();
+  private readonly deltaRounds = new Map<string, Bucket<Delta>>();
+  private readonly audit = new Bucket<AuditEvent>(byTopology);
+  /** Interned strings: feeds and stream ids repeat across millions of ops. */
+  private readonly intern = new Map<string, string>();
+
+  add(u: UpdateRecord, ops: readonly DecodedOp[]): void {
+    ops.forEach((op, i) => {
+      if (op.kind === KIND_ATTESTATION) {
+        const a = op.body as Attestation;
+        const feed = this.internString(a.feed);
+        const b: Attestation = a.sources.length === 0 ? { ...a, feed, sources: NO_SOURCES } : { ...a, feed };
+        this.bucket(this.feeds, feed, byObservation).push({ u, i, b });
+      } else if (op.kind === KIND_DELTA) {
+        const d = op.body as Delta;
+        // Copy the data out so a delta never pins a larger receive buffer.
+        const b: Delta = { ...d, stream: this.internString(d.stream), data: d.data.slice() };
+        this.bucket(this.deltaRounds, deltaKey(b.stream, b.round), byOp).push({ u, i, b });
+      } else if (op.kind === KIND_AUDIT) {
+        this.audit.push({ u, i, b: op.body as AuditEvent });
+      }
+    });
+  }
+
+  feedIds(): string[] {
+    return [...this.feeds.keys()].sort();
+  }
+
+  /** Attestations of `feed` observed in [fromMs, toMs), ordered by (observedAtMs, updateId, index). */
+  attestations(feed: string, fromMs = 0, toMs = Number.MAX_SAFE_INTEGER): AttestationView[] {
+    const items = this.feeds.get(feed)?.view() ?? [];
+    const out: AttestationView[] = [];
+    for (let k = lowerBound(items, fromMs); k < items.length && items[k]!.b.observedAtMs < toMs; k++) {
+      const e = items[k]!;
+      if (!isExcluded(e.u)) out.push({ ...provenance(e), ...e.b });
+    }
+    return out;
+  }
+
+  /** Deltas of (stream, round), ordered by (updateId, index). */
+  deltas(stream: string, round: number): DeltaView[] {
+    const items = this.deltaRounds.get(deltaKey(stream, round))?.view() ?? [];
+    return items.filter((e) => !isExcluded(e.u)).map((e) => ({ ...provenance(e), ...e.b }));
+  }
+
+  /** Audit events in topological order: (height, updateId, index). */
+  auditLog(): AuditView[] {
+    return this.audit
+      .view()
+      .filter((e) => !isExcluded(e.u))
+      .map((e) => ({ ...provenance(e), ...e.b, height: e.u.height }));
+  }
+
+  private bucket<T>(map: Map<string, Bucket<T>>, key: string, cmp: (a: Entry<T>, b: Entry<T>) => number): Bucket<T> {
+    let b = map.get(key);
+    if (b === undefined) map.set(key, (b = new Bucket(cmp)));
+    return b;
+  }
+
+  private internString(s: string): string {
+    const hit = this.intern.get(s);
+    if (hit !== undefined) return hit;
+    this.intern.set(s, s);
+    return s;
+  }
+}
+
+const NO_SOURCES: readonly string[] = Object.freeze([]);
+
+function deltaKey(stream: string, round: number): string {
+  return `${stream}\u0000${round}`;
+}
+
+function lowerBound(items: Entry<Attestation>[], t: number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (items[mid]!.b.observedAtMs < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,146 @@
+import { ByteReader, ByteWriter, compareBytes, toHex } from './bytes.js';
+import { DecodeError, MurmurArgumentError, RejectCode, badEncoding } from './errors.js';
+import { DOMAIN_ID, DOMAIN_OPS, DOMAIN_SIGNATURE, HASH_BYTES, sha256 } from './hash.js';
+import { MAX_DEPS, MAX_OPS, MAX_UPDATE_BYTES, UPDATE_VERSION } from './limits.js';
+import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Signer } from './ed25519.js';
+
+/** An op as carried on the wire: a kind number and its payload bytes (decoded by the kind registry). */
+export interface RawOp {
+  readonly kind: number;
+  readonly payload: Uint8Array;
+}
+
+/** The signed header: everything but the ops, which it commits to through `opsHash`. */
+export interface UpdateHeader {
+  readonly version: number;
+  readonly author: Uint8Array;
+  readonly seq: number;
+  readonly timestampMs: number;
+  /** Strictly ascending, at most MAX_DEPS. */
+  readonly deps: readonly Uint8Array[];
+}
+
+/** A structurally decoded update. `id` and `header` are derived, never read from the wire. */
+export interface DecodedUpdate extends UpdateHeader {
+  readonly bytes: Uint8Array;
+  readonly ops: readonly RawOp[];
+  readonly signature: Uint8Array;
+  /** Canonical signed header: wire bytes before the op list, then SHA-256 of the op list. */
+  readonly header: Uint8Array;
+  /** Hex of SHA-256(DOMAIN_ID || header || signature). */
+  readonly id: string;
+}
+
+/** Reads version..deps; returns the header fields. Shared by update and evidence decoding. */
+function readHeaderPrefix(r: ByteReader): UpdateHeader {
+  const version = r.u8();
+  if (version !== UPDATE_VERSION) throw new DecodeError(RejectCode.BadVersion, `unsupported version ${version}`);
+  const author = r.bytes(PUBLIC_KEY_BYTES);
+  const seq = r.varint();
+  if (seq < 1) throw new DecodeError(RejectCode.BadSeq, 'seq must be >= 1');
+  const timestampMs = r.varint();
+  const depCount = r.varint();
+  if (depCount > MAX_DEPS) throw new DecodeError(RejectCode.BadDeps, `${depCount} deps exceed ${MAX_DEPS}`);
+  const deps: Uint8Array[] = [];
+  for (let i = 0; i < depCount; i++) {
+    const dep = r.bytes(HASH_BYTES);
+    if (i > 0 && compareBytes(deps[i - 1]!, dep) >= 0) {
+      throw new DecodeError(RejectCode.BadDeps, 'deps must be strictly ascending');
+    }
+    deps.push(dep);
+  }
+  return { version, author, seq, timestampMs, deps };
+}
+
+function idOf(header: Uint8Array, signature: Uint8Array): string {
+  return toHex(sha256(DOMAIN_ID, header, signature));
+}
+
+/**
+ * Structural decode of an update. Accepts only canonical bytes: minimal varints, sorted deps,
+ * no trailing data. Does not verify the signature or decode op payloads (see Log.offer).
+ */
+export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
+  if (bytes.length > MAX_UPDATE_BYTES) {
+    throw new DecodeError(RejectCode.TooLarge, `${bytes.length} bytes exceed ${MAX_UPDATE_BYTES}`);
+  }
+  const r = new ByteReader(bytes);
+  const prefix = readHeaderPrefix(r);
+  const opsStart = r.pos;
+  const opCount = r.varint();
+  if (opCount === 0) throw badEncoding('an update carries at least one op');
+  if (opCount > MAX_OPS) throw new DecodeError(RejectCode.TooLarge, `${opCount} ops exceed ${MAX_OPS}`);
+  const ops: RawOp[] = [];
+  for (let i = 0; i < opCount; i++) {
+    const kind = r.varint();
+    const len = r.varint(r.remaining);
+    ops.push({ kind, payload: r.bytes(len) });
+  }
+  const opsEnd = r.pos;
+  const signature = r.bytes(SIGNATURE_BYTES);
+  r.finish();
+  const header = new Uint8Array(opsStart + HASH_BYTES);
+  header.set(bytes.subarray(0, opsStart));
+  header.set(sha256(DOMAIN_OPS, bytes.subarray(opsStart, opsEnd)), opsStart);
+  return { ...prefix, bytes, ops, signature, header, id: idOf(header, signature) };
+}
+
+/** A decoded signed header (as carried in equivocation evidence). */
+export interface DecodedHeader extends UpdateHeader {
+  readonly opsHash: Uint8Array;
+}
+
+export function decodeHeader(header: Uint8Array): DecodedHeader {
+  const r = new ByteReader(header);
+  const prefix = readHeaderPrefix(r);
+  const opsHash = r.bytes(HASH_BYTES);
+  r.finish();
+  return { ...prefix, opsHash };
+}
+
+/** The exact bytes an author signs: DOMAIN_SIGNATURE || header. */
+export function signingInput(header: Uint8Array): Uint8Array {
+  const out = new Uint8Array(DOMAIN_SIGNATURE.length + header.length);
+  out.set(DOMAIN_SIGNATURE);
+  out.set(header, DOMAIN_SIGNATURE.length);
+  return out;
+}
+
+/** Update id from a signed header and its signature (lets evidence name the updates it covers). */
+export function headerId(header: Uint8Array, signature: Uint8Array): string {
+  return idOf(header, signature);
+}
+
+export interface UpdateFields {
+  seq: number;
+  timestampMs: number;
+  /** Any order; encoded sorted and de-duplicated. */
+  deps: readonly Uint8Array[];
+  ops: readonly RawOp[];
+}
+
+/** Encodes and signs an update. Throws MurmurArgumentError on fields that could not be valid. */
+export function encodeUpdate(fields: UpdateFields, signer: Signer): Uint8Array {
+  const deps = [...new Map(fields.deps.map((d) => [toHex(d), d])).values()].sort(compareBytes);
+  if (deps.length > MAX_DEPS) throw new MurmurArgumentError('deps', `at most ${MAX_DEPS}`);
+  if (deps.some((d) => d.length !== HASH_BYTES)) throw new MurmurArgumentError('deps', `${HASH_BYTES}-byte ids`);
+  if (fields.ops.length < 1 || fields.ops.length > MAX_OPS) throw new MurmurArgumentError('ops', `1..${MAX_OPS} ops`);
+  if (!Number.isSafeInteger(fields.seq) || fields.seq < 1) throw new MurmurArgumentError('seq', 'an integer >= 1');
+  const w = new ByteWriter(1024);
+  w.u8(UPDATE_VERSION).bytes(signer.publicKey).varint(fields.seq, 'seq').varint(fields.timestampMs, 'timestampMs');
+  w.varint(deps.length);
+  for (const d of deps) w.bytes(d);
+  const opsStart = w.length;
+  w.varint(fields.ops.length);
+  for (const op of fields.ops) w.varint(op.kind, 'op.kind').varint(op.payload.length).bytes(op.payload);
+  const body = w.finish();
+  const header = new Uint8Array(opsStart + HASH_BYTES);
+  header.set(body.subarray(0, opsStart));
+  header.set(sha256(DOMAIN_OPS, body.subarray(opsStart)), opsStart);
+  const signature = signer.sign(signingInput(header));
+  const out = new Uint8Array(body.length + SIGNATURE_BYTES);
+  out.set(body);
+  out.set(signature, body.length);
+  if (out.length > MAX_UPDATE_BYTES) throw new MurmurArgumentError('update', `at most ${MAX_UPDATE_BYTES} bytes encoded`);
+  return out;
+}
