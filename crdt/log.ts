@@ -88,12 +88,21 @@ export class Log {
     return this.pending.wanted(max);
   }
 
+  /** Wire bytes of the updates held pending. */
+  pendingUpdates(): Uint8Array[] {
+    return this.pending.values().map((u) => u.bytes);
+  }
+
   /** Verdict of a previously rejected id, if still remembered (bounded cache). */
   rejectedCode(id: string): RejectCode | undefined {
     return this.rejected.get(id);
   }
 
-  offer(bytes: Uint8Array): Outcome {
+  /**
+   * Validates and, when it can, applies one update. `expectedId` is for callers that fetched the
+   * bytes by id (sync): a different id is rejected as bad-id.
+   */
+  offer(bytes: Uint8Array, expectedId?: string): Outcome {
     let decoded;
     try {
       decoded = decodeUpdate(bytes);
@@ -102,6 +111,9 @@ export class Log {
       throw err;
     }
     const id = decoded.id;
+    if (expectedId !== undefined && expectedId !== id) {
+      return this.count({ status: 'rejected', id, code: RejectCode.BadId, reason: `bytes hash to ${id}, not the requested ${expectedId}` });
+    }
     if (this.records.has(id) || this.pending.has(id)) {
       this.stats.duplicate++;
       return { status: 'duplicate', id };
@@ -162,25 +174,24 @@ export class Log {
   /** Causal checks and insertion of an update whose deps are all accepted. */
   private apply(u: VerifiedUpdate): Rejection | null {
     let height = 0;
-    let ownPrev: UpdateRecord | null = null;
-    let ownDeps = 0;
+    let maxOwnSeq = 0;
+    const ownDeps: UpdateRecord[] = [];
     for (const dep of u.deps) {
       const d = this.records.get(dep)!;
       height = Math.max(height, d.height + 1);
       if (d.author.key === u.authorKey) {
-        ownDeps++;
-        ownPrev = d;
+        ownDeps.push(d);
+        maxOwnSeq = Math.max(maxOwnSeq, d.seq);
       }
     }
-    if (u.seq === 1 && ownDeps !== 0) return this.reject(u.id, RejectCode.BadSeq, 'seq 1 must not depend on an update of its own author');
-    if (u.seq > 1 && (ownDeps !== 1 || ownPrev!.seq !== u.seq - 1)) {
-      return this.reject(u.id, RejectCode.BadSeq, `seq ${u.seq} must depend on exactly one own update, with seq ${u.seq - 1}`);
+    if (maxOwnSeq !== u.seq - 1) {
+      return this.reject(u.id, RejectCode.BadSeq, `seq ${u.seq} but the highest own dep has seq ${maxOwnSeq} (must be ${u.seq - 1})`);
     }
     const author = this.authorState(u.authorKey);
     const rec: UpdateRecord = { id: u.id, author, seq: u.seq, height, timestampMs: u.timestampMs, bytes: u.bytes };
     this.records.set(u.id, rec);
     this.indexSeq(author, u.seq, u.id);
-    if (ownPrev !== null) author.heads.delete(ownPrev.id);
+    for (const d of ownDeps) author.heads.delete(d.id);
     author.heads.add(u.id);
     for (const dep of u.deps) this.heads.delete(dep);
     this.heads.add(u.id);
@@ -240,6 +251,11 @@ export class Log {
     const a = this.authors.get(author);
     if (a === undefined) return [];
     return [...a.heads].map((id) => ({ seq: this.records.get(id)!.seq, id })).sort((x, y) => x.seq - y.seq || (x.id < y.id ? -1 : 1));
+  }
+
+  /** Accepted records in a topological order: (height, id). Deps always come first. */
+  inOrder(): UpdateRecord[] {
+    return [...this.records.values()].sort((a, b) => a.height - b.height || (a.id < b.id ? -1 : 1));
   }
 
   authorKeys(): string[] {

@@ -125,6 +125,10 @@ export class PendingBuffer<T> {
     return out;
   }
 
+  values(): T[] {
+    return [...this.entries.values()].map((e) => e.value);
+  }
+
   /** Dep ids that some entry waits for and that are not themselves pending (what sync should fetch). */
   wanted(max: number): string[] {
     const out: string[] = [];

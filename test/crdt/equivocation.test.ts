@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Author, Log, verifyEvidence } from '../../crdt/index.js';
+import { attest, audit, signerFor } from '../helpers/fixtures.js';
+
+test('equivocation: both halves kept, evidence verifiable, same state whichever half came first', () => {
+  const signer = signerFor('equivocator');
+  const a = new Author(signer);
+  const first = a.next([attest('ETH/USD', 100, 1)], 1);
+  const left = new Author(signer);
+  left.resume(1, first.id);
+  const right = new Author(signer);
+  right.resume(1, first.id);
+  const x = left.next([attest('ETH/USD', 200, 2), audit('x', 'left')], 2);
+  const y = right.next([attest('ETH/USD', 999, 2), audit('x', 'right')], 2);
+  const after = left.next([attest('ETH/USD', 300, 3)], 3);
+
+  const r1 = new Log();
+  const r2 = new Log();
+  for (const u of [first, x, y, after]) assert.equal(r1.offer(u.bytes).status, 'accepted', 'replica 1 accepts each valid half');
+  for (const u of [after, y, x, first]) r2.offer(u.bytes);
+  assert.equal(r2.size, 4, 'replica 2 holds all four');
+  assert.equal(r1.digest(), r2.digest(), 'digests equal');
+  assert.deepEqual(r1.evidence(), r2.evidence(), 'evidence equal');
+
+  const [ev] = r1.evidence();
+  assert.ok(ev, 'evidence recorded');
+  assert.equal(ev.seq, 2, 'at seq 2');
+  assert.ok(verifyEvidence(ev), 'evidence verifies for a third party');
+  assert.equal(verifyEvidence({ ...ev, seq: 3 }), false, 'tampered evidence does not verify');
+
+  const feed = r1.state.attestations('ETH/USD');
+  assert.deepEqual(feed.map((v) => v.mantissa), [100], 'ops from the equivocating seq on are excluded');
+  assert.deepEqual(r2.state.attestations('ETH/USD'), feed, 'replicas answer the same');
+  assert.deepEqual(r1.state.auditLog(), [], 'audit ops of excluded updates are excluded too');
+  assert.equal(r1.authorHeads(a.key).length, 2, 'both branches are heads of the author');
+});
