@@ -20,7 +20,7 @@ export function parseDecimal(text: string, field = 'decimal'): Decimal {
   const frac = m[3] ?? '';
   const digits = (m[2]! + frac).replace(/^0+(?=\d)/, '');
   const mantissa = Number(digits) * (m[1] === '-' && /[1-9]/.test(digits) ? -1 : 1);
-  const exponent = -frac.length;
+  const exponent = frac.length === 0 ? 0 : -frac.length;
   if (!Number.isSafeInteger(mantissa) || Math.abs(mantissa) > MAX_MANTISSA || digits.length > 16) {
     throw new MurmurArgumentError(field, `at most ${MAX_MANTISSA} in magnitude once the point is removed`);
   }

@@ -66,8 +66,8 @@ export function isCanonicalScalar(b: Uint8Array, off: number): boolean {
 /** Bounded cache of parsed keys; `null` marks a key that fails rule 1 or that OpenSSL refuses. */
 class KeyCache {
   private readonly map = new Map<string, KeyObject | null>();
-  get(pub: Uint8Array): KeyObject | null {
-    const key = toHex(pub);
+  get(pub: Uint8Array, hexKey?: string): KeyObject | null {
+    const key = hexKey ?? toHex(pub);
     const hit = this.map.get(key);
     if (hit !== undefined) return hit;
     let parsed: KeyObject | null = null;
@@ -86,11 +86,14 @@ class KeyCache {
 
 const keyCache = new KeyCache();
 
-/** Strict verification (see the module comment). Never throws on malformed input; returns false. */
-export function verifyStrict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+/**
+ * Strict verification (see the module comment). Never throws on malformed input; returns false.
+ * `publicKeyHex`, when the caller already has it, saves re-encoding the key for the cache lookup.
+ */
+export function verifyStrict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, publicKeyHex?: string): boolean {
   if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
   if (!isStrictPointEncoding(signature, 0) || !isCanonicalScalar(signature, 32)) return false;
-  const key = keyCache.get(publicKey);
+  const key = keyCache.get(publicKey, publicKeyHex);
   if (key === null) return false;
   try {
     return opensslVerify(null, message, key, signature);

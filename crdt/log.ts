@@ -8,7 +8,7 @@ import type { Outcome } from './outcome.js';
 import { DEFAULT_PENDING_LIMITS, PendingBuffer, type PendingLimits } from './pending-buffer.js';
 import type { AuthorState, UpdateRecord, VerifiedUpdate } from './records.js';
 import { DerivedState } from './state.js';
-import { decodeUpdate, signingInput } from './update.js';
+import { decodeUpdate } from './update.js';
 import { signedHeaderOf, type EquivocationEvidence } from './evidence.js';
 
 export interface LogOptions {
@@ -120,7 +120,8 @@ export class Log {
     }
     const known = this.rejected.get(id);
     if (known !== undefined) return this.count({ status: 'rejected', id, code: known, reason: 'previously rejected' });
-    if (!verifyStrict(decoded.author, signingInput(decoded.header), decoded.signature)) {
+    const authorKey = toHex(decoded.author);
+    if (!verifyStrict(decoded.author, decoded.signed, decoded.signature, authorKey)) {
       return this.reject(id, RejectCode.BadSignature, 'signature does not verify under the strict Ed25519 rules');
     }
     const ops: DecodedOp[] = [];
@@ -133,7 +134,7 @@ export class Log {
     const u: VerifiedUpdate = {
       id,
       author: decoded.author,
-      authorKey: toHex(decoded.author),
+      authorKey,
       seq: decoded.seq,
       timestampMs: decoded.timestampMs,
       deps: decoded.deps.map(toHex),

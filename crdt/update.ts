@@ -1,6 +1,6 @@
 import { ByteReader, ByteWriter, compareBytes, toHex } from './bytes.js';
 import { DecodeError, MurmurArgumentError, RejectCode, badEncoding } from './errors.js';
-import { DOMAIN_ID, DOMAIN_OPS, DOMAIN_SIGNATURE, HASH_BYTES, sha256 } from './hash.js';
+import { DOMAIN_ID, DOMAIN_OPS, DOMAIN_SIGNATURE, HASH_BYTES, sha256One } from './hash.js';
 import { MAX_DEPS, MAX_OPS, MAX_UPDATE_BYTES, UPDATE_VERSION } from './limits.js';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, type Signer } from './ed25519.js';
 
@@ -27,6 +27,8 @@ export interface DecodedUpdate extends UpdateHeader {
   readonly signature: Uint8Array;
   /** Canonical signed header: wire bytes before the op list, then SHA-256 of the op list. */
   readonly header: Uint8Array;
+  /** DOMAIN_SIGNATURE || header: the exact bytes the signature covers. */
+  readonly signed: Uint8Array;
   /** Hex of SHA-256(DOMAIN_ID || header || signature). */
   readonly id: string;
 }
@@ -53,7 +55,24 @@ function readHeaderPrefix(r: ByteReader): UpdateHeader {
 }
 
 function idOf(header: Uint8Array, signature: Uint8Array): string {
-  return toHex(sha256(DOMAIN_ID, header, signature));
+  const buf = new Uint8Array(DOMAIN_ID.length + header.length + signature.length);
+  buf.set(DOMAIN_ID);
+  buf.set(header, DOMAIN_ID.length);
+  buf.set(signature, DOMAIN_ID.length + header.length);
+  return toHex(sha256One(buf));
+}
+
+/** DOMAIN_SIGNATURE || wire prefix || SHA-256(DOMAIN_OPS || op list), in one allocation. */
+function buildSigned(body: Uint8Array, opsStart: number, opsEnd: number): Uint8Array {
+  const d = DOMAIN_SIGNATURE.length;
+  const signed = new Uint8Array(d + opsStart + HASH_BYTES);
+  signed.set(DOMAIN_SIGNATURE);
+  signed.set(body.subarray(0, opsStart), d);
+  const ops = new Uint8Array(DOMAIN_OPS.length + opsEnd - opsStart);
+  ops.set(DOMAIN_OPS);
+  ops.set(body.subarray(opsStart, opsEnd), DOMAIN_OPS.length);
+  signed.set(sha256One(ops), d + opsStart);
+  return signed;
 }
 
 /**
@@ -79,10 +98,9 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
   const opsEnd = r.pos;
   const signature = r.bytes(SIGNATURE_BYTES);
   r.finish();
-  const header = new Uint8Array(opsStart + HASH_BYTES);
-  header.set(bytes.subarray(0, opsStart));
-  header.set(sha256(DOMAIN_OPS, bytes.subarray(opsStart, opsEnd)), opsStart);
-  return { ...prefix, bytes, ops, signature, header, id: idOf(header, signature) };
+  const signed = buildSigned(bytes, opsStart, opsEnd);
+  const header = signed.subarray(DOMAIN_SIGNATURE.length);
+  return { ...prefix, bytes, ops, signature, header, signed, id: idOf(header, signature) };
 }
 
 /** A decoded signed header (as carried in equivocation evidence). */
@@ -134,10 +152,7 @@ export function encodeUpdate(fields: UpdateFields, signer: Signer): Uint8Array {
   w.varint(fields.ops.length);
   for (const op of fields.ops) w.varint(op.kind, 'op.kind').varint(op.payload.length).bytes(op.payload);
   const body = w.finish();
-  const header = new Uint8Array(opsStart + HASH_BYTES);
-  header.set(body.subarray(0, opsStart));
-  header.set(sha256(DOMAIN_OPS, body.subarray(opsStart)), opsStart);
-  const signature = signer.sign(signingInput(header));
+  const signature = signer.sign(buildSigned(body, opsStart, body.length));
   const out = new Uint8Array(body.length + SIGNATURE_BYTES);
   out.set(body);
   out.set(signature, body.length);

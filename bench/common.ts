@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+
+/** Seeded shuffle (xorshift32), so every run delivers the same random order. */
+export function shuffle<T>(xs: T[], seed = 0x9e3779b9): T[] {
+  let s = seed >>> 0 || 1;
+  for (let i = xs.length - 1; i > 0; i--) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    const j = s % (i + 1);
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+  return xs;
+}
+
+export function seedFor(label: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(`murmur-bench-${label}`).digest());
+}
+
+/** Runs `fn` `reps` times and returns the best (lowest) duration in seconds. */
+export function bestOf(reps: number, fn: () => void): number {
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return best;
+}
+
+export function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g === undefined) throw new Error('run benchmarks with --expose-gc (npm run bench does)');
+  g();
+  g();
+}
+
+export function report(lines: [string, string | number][], result: Record<string, unknown>): void {
+  for (const [k, v] of lines) console.log(`${k.padEnd(44)} ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : v}`);
+  console.log(JSON.stringify(result));
+}
