@@ -31,10 +31,12 @@ export class DecodeError extends Error {
 export class MurmurArgumentError extends TypeError {
   readonly code = ArgumentCode.InvalidArgument;
   readonly field: string;
+  readonly expected: string;
   constructor(field: string, expected: string) {
     super(`${field}: expected ${expected}`);
     this.name = 'MurmurArgumentError';
     this.field = field;
+    this.expected = expected;
   }
 }
 

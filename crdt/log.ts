@@ -16,6 +16,16 @@ export interface LogOptions {
   pendingLimits?: PendingLimits;
 }
 
+export interface OfferOptions {
+  /** For callers that fetched the bytes by id (sync): a different id is rejected as bad-id. */
+  expectedId?: string;
+  /**
+   * The caller has already run verifyStrict on exactly these bytes (for example in a verifier
+   * worker pool). Skips the signature check; never set it for bytes checked by anyone else.
+   */
+  signatureVerified?: boolean;
+}
+
 export interface LogStats {
   accepted: number;
   duplicate: number;
@@ -98,11 +108,9 @@ export class Log {
     return this.rejected.get(id);
   }
 
-  /**
-   * Validates and, when it can, applies one update. `expectedId` is for callers that fetched the
-   * bytes by id (sync): a different id is rejected as bad-id.
-   */
-  offer(bytes: Uint8Array, expectedId?: string): Outcome {
+  /** Validates and, when it can, applies one update (docs/PROTOCOL.md §5). */
+  offer(bytes: Uint8Array, opts: OfferOptions = {}): Outcome {
+    const { expectedId, signatureVerified = false } = opts;
     let decoded;
     try {
       decoded = decodeUpdate(bytes);
@@ -121,7 +129,7 @@ export class Log {
     const known = this.rejected.get(id);
     if (known !== undefined) return this.count({ status: 'rejected', id, code: known, reason: 'previously rejected' });
     const authorKey = toHex(decoded.author);
-    if (!verifyStrict(decoded.author, decoded.signed, decoded.signature, authorKey)) {
+    if (!signatureVerified && !verifyStrict(decoded.author, decoded.signed, decoded.signature, authorKey)) {
       return this.reject(id, RejectCode.BadSignature, 'signature does not verify under the strict Ed25519 rules');
     }
     const ops: DecodedOp[] = [];

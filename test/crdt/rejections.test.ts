@@ -45,7 +45,7 @@ test('every rejection code, each for its own rule, and nothing is stored', () =>
   const mutatedOutcome = log.offer(mutatedOps);
   assert.equal(mutatedOutcome.status, 'rejected', 'a mutated op payload never verifies');
 
-  expectRejected(log.offer(good.bytes, '00'.repeat(32)), RejectCode.BadId, 'bytes that do not hash to the requested id');
+  expectRejected(log.offer(good.bytes, { expectedId: '00'.repeat(32) }), RejectCode.BadId, 'bytes that do not hash to the requested id');
 
   expectRejected(
     log.offer(rawSignedUpdate(s, { seq: 1, deps: [], ops: [{ kind: 99, payload: new Uint8Array(1) }] })),

@@ -1,0 +1,31 @@
+import type { RejectCode } from '../../crdt/index.js';
+
+/** What gossipsub does with a message (mirrors TopicValidatorResult). */
+export enum GossipAction {
+  Accept = 'accept',
+  Ignore = 'ignore',
+  Reject = 'reject',
+}
+
+export enum GossipErrorCode {
+  /** The frame around the updates is malformed. */
+  BadFrame = 'bad-frame',
+  /** At least one update was rejected by the log (the first rejection's code is kept). */
+  InvalidUpdate = 'invalid-update',
+  /** Every update was already known. */
+  AllDuplicate = 'all-duplicate',
+  /** Nothing new could be applied yet: some deps are missing (they are fetched through sync). */
+  MissingDeps = 'missing-deps',
+}
+
+/** A coded gossip validation error with its action, in the style of lodestar's GossipActionError. */
+export class GossipValidationError extends Error {
+  constructor(
+    readonly action: GossipAction,
+    readonly code: GossipErrorCode,
+    readonly rejectCode?: RejectCode,
+  ) {
+    super(rejectCode === undefined ? code : `${code}: ${rejectCode}`);
+    this.name = 'GossipValidationError';
+  }
+}

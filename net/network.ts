@@ -1,0 +1,183 @@
+import { gossipsub, type GossipSub } from '@chainsafe/libp2p-gossipsub';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
+import { identify } from '@libp2p/identify';
+import { TopicValidatorResult, type Libp2p, type PeerId } from '@libp2p/interface';
+import { mdns } from '@libp2p/mdns';
+import { memory } from '@libp2p/memory';
+import { ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { createLibp2p } from 'libp2p';
+import type { Outcome } from '../crdt/index.js';
+import { Bootstrapper } from './bootstrapper.js';
+import { GOSSIP_MAX_MESSAGE_BYTES, gossipMessageId } from './gossip/gossip-frame.js';
+import { GossipAction, GossipErrorCode } from './gossip/gossip-errors.js';
+import { validateGossip } from './gossip/gossip-validator.js';
+import { Publisher } from './gossip/publisher.js';
+import { MURMUR_SCORE_THRESHOLDS, murmurPeerScoreParams } from './peer-score-params.js';
+import { Penalties } from './penalties.js';
+import { syncProtocol, updatesTopic } from './protocol-ids.js';
+import { syncService, type SyncService } from './sync/sync-service.js';
+import type { SyncHost } from './sync/sync-session.js';
+
+export interface NetworkConfig {
+  networkId: string;
+  /** Ed25519 seed of the node's libp2p identity. */
+  identitySeed: Uint8Array;
+  /** Multiaddrs to listen on: /ip4/…/tcp/…, or /memory/<name> for in-process networks. */
+  listen: readonly string[];
+  /** Peers to keep connected to (multiaddrs with /p2p/<peer id>), redialed with backoff. */
+  bootstrap: readonly string[];
+  mdns: boolean;
+  maxConnections: number;
+  syncIntervalMs?: number;
+}
+
+/** What the network needs from the node: the log (through SyncHost) and a synchronous gossip offer. */
+export interface NetworkHost extends SyncHost {
+  offer(bytes: Uint8Array): Outcome;
+}
+
+export interface GossipMetrics {
+  messages: Record<GossipAction, number>;
+  byCode: Partial<Record<GossipErrorCode, number>>;
+}
+
+export interface PeerInfo {
+  id: string;
+  addrs: string[];
+  score: number;
+}
+
+/** A murmur peer's libp2p side: gossip of updates, catch-up sync, bootstrap and penalties. */
+export class MurmurNetwork {
+  readonly gossip: GossipMetrics = { messages: { accept: 0, ignore: 0, reject: 0 }, byCode: {} };
+  private readonly publisher: Publisher;
+  private readonly bootstrapper: Bootstrapper;
+
+  private constructor(
+    readonly libp2p: Libp2p<{ pubsub: GossipSub; sync: SyncService }>,
+    readonly topic: string,
+    readonly penalties: Penalties,
+    cfg: NetworkConfig,
+  ) {
+    this.publisher = new Publisher((data) => this.pubsub.publish(topic, data));
+    this.bootstrapper = new Bootstrapper(libp2p, cfg.bootstrap);
+  }
+
+  static async create(cfg: NetworkConfig, host: NetworkHost): Promise<MurmurNetwork> {
+    const topic = updatesTopic(cfg.networkId);
+    let self: MurmurNetwork | undefined;
+    const penalties = new Penalties();
+    const libp2p = await createLibp2p({
+      privateKey: await generateKeyPairFromSeed('Ed25519', cfg.identitySeed),
+      addresses: { listen: [...cfg.listen] },
+      transports: [tcp(), memory()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: { maxConnections: cfg.maxConnections },
+      connectionGater: {
+        denyDialPeer: async (peer) => penalties.blocked(peer.toString()),
+        denyInboundEncryptedConnection: async (peer) => penalties.blocked(peer.toString()),
+        // Loopback and in-memory addresses are what tests and simulations use.
+        denyDialMultiaddr: async () => false,
+      },
+      peerDiscovery: cfg.mdns ? [mdns()] : [],
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub({
+          globalSignaturePolicy: 'StrictNoSign',
+          msgIdFn: (msg) => gossipMessageId(msg.data),
+          allowPublishToZeroTopicPeers: true,
+          emitSelf: false,
+          maxInboundDataLength: GOSSIP_MAX_MESSAGE_BYTES + 1024,
+          scoreParams: murmurPeerScoreParams(topic),
+          scoreThresholds: MURMUR_SCORE_THRESHOLDS,
+        }),
+        sync: syncService({
+          protocol: syncProtocol(cfg.networkId),
+          host,
+          intervalMs: cfg.syncIntervalMs,
+          onMisbehaviour: (peer) => self?.penalize(peer),
+        }),
+      },
+    });
+    // gossipsub's factory is typed as the generic PubSub; the instance is the GossipSub class.
+    self = new MurmurNetwork(libp2p as unknown as Libp2p<{ pubsub: GossipSub; sync: SyncService }>, topic, penalties, cfg);
+    self.wire(host, cfg);
+    return self;
+  }
+
+  private get pubsub(): GossipSub {
+    return this.libp2p.services.pubsub;
+  }
+
+  private wire(host: NetworkHost, cfg: NetworkConfig): void {
+    this.pubsub.topicValidators.set(this.topic, (peer: PeerId, msg) => {
+      const verdict = validateGossip(msg.data, (bytes) => host.offer(bytes));
+      this.gossip.messages[verdict.action]++;
+      if (verdict.error !== null) this.gossip.byCode[verdict.error.code] = (this.gossip.byCode[verdict.error.code] ?? 0) + 1;
+      if (verdict.missing.length > 0) this.libp2p.services.sync.syncSoon(peer);
+      return verdict.action === GossipAction.Accept
+        ? TopicValidatorResult.Accept
+        : verdict.action === GossipAction.Reject
+          ? TopicValidatorResult.Reject
+          : TopicValidatorResult.Ignore;
+    });
+    this.pubsub.subscribe(this.topic);
+    if (cfg.mdns) {
+      this.libp2p.addEventListener('peer:discovery', (e) => {
+        void this.libp2p.dial(e.detail.id).catch(() => undefined);
+      });
+    }
+  }
+
+  start(): void {
+    this.bootstrapper.start();
+  }
+
+  /** Queues a locally submitted, already accepted update for gossip; false when the queue is full. */
+  publish(update: Uint8Array): boolean {
+    return this.publisher.enqueue(update);
+  }
+
+  get publishQueue(): number {
+    return this.publisher.queued;
+  }
+
+  get sync(): SyncService {
+    return this.libp2p.services.sync;
+  }
+
+  /** Blocks a misbehaving peer for a while and closes its connections. */
+  penalize(peer: PeerId): void {
+    this.penalties.block(peer.toString());
+    void this.libp2p.hangUp(peer).catch(() => undefined);
+  }
+
+  multiaddrs(): string[] {
+    return this.libp2p.getMultiaddrs().map(String);
+  }
+
+  peers(): PeerInfo[] {
+    const byPeer = new Map<string, string[]>();
+    for (const c of this.libp2p.getConnections()) {
+      const id = c.remotePeer.toString();
+      byPeer.set(id, [...(byPeer.get(id) ?? []), c.remoteAddr.toString()]);
+    }
+    return [...byPeer.entries()].map(([id, addrs]) => ({ id, addrs, score: this.pubsub.getScore(id) })).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /** Gossipsub score of a peer (0 when unknown). */
+  score(peer: string): number {
+    return this.pubsub.getScore(peer);
+  }
+
+  async stop(): Promise<void> {
+    this.bootstrapper.stop();
+    this.publisher.stop();
+    await this.libp2p.stop();
+  }
+}

@@ -1,0 +1,92 @@
+import type { Stream } from '@libp2p/interface';
+import * as lp from 'it-length-prefixed';
+import { pipe } from 'it-pipe';
+import { pushable, type Pushable } from 'it-pushable';
+import type { Uint8ArrayList } from 'uint8arraylist';
+import { decodeFrame, encodeFrame, SYNC_MAX_FRAME_BYTES, type Frame } from './messages.js';
+
+export enum SyncErrorCode {
+  Timeout = 'sync-timeout',
+  BadFrame = 'sync-bad-frame',
+  Protocol = 'sync-protocol',
+  TooMuch = 'sync-limit',
+  Closed = 'sync-closed',
+}
+
+export class SyncError extends Error {
+  constructor(
+    readonly code: SyncErrorCode,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = 'SyncError';
+  }
+}
+
+/**
+ * Length-prefixed sync frames over one libp2p stream: at most SYNC_MAX_FRAME_BYTES a frame, a
+ * timeout on every read, and byte counters for metrics and the catch-up benchmark.
+ */
+export class FrameChannel {
+  private readonly out: Pushable<Uint8Array>;
+  private readonly frames: AsyncIterator<Uint8ArrayList>;
+  private readonly writing: Promise<void>;
+  bytesIn = 0;
+  bytesOut = 0;
+
+  constructor(
+    private readonly stream: Stream,
+    private readonly readTimeoutMs: number,
+  ) {
+    this.out = pushable<Uint8Array>();
+    this.writing = pipe(this.out, (src) => lp.encode(src), stream.sink).catch(() => undefined);
+    this.frames = lp.decode(stream.source, { maxDataLength: SYNC_MAX_FRAME_BYTES })[Symbol.asyncIterator]();
+  }
+
+  send(f: Frame): void {
+    const bytes = encodeFrame(f);
+    this.bytesOut += bytes.length;
+    this.out.push(bytes);
+  }
+
+  /** Resolves once every frame sent so far has been handed to the stream (send-side backpressure). */
+  async drained(): Promise<void> {
+    await this.out.onEmpty();
+  }
+
+  /** Next frame, or null at a clean end of stream. */
+  async read(): Promise<Frame | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SyncError(SyncErrorCode.Timeout, `no frame within ${this.readTimeoutMs} ms`)), this.readTimeoutMs);
+    });
+    try {
+      const next = await Promise.race([this.frames.next(), timeout]);
+      if (next.done === true) return null;
+      const bytes = next.value.subarray();
+      this.bytesIn += bytes.length;
+      try {
+        return decodeFrame(bytes);
+      } catch (err) {
+        throw new SyncError(SyncErrorCode.BadFrame, err instanceof Error ? err.message : String(err));
+      }
+    } catch (err) {
+      if (err instanceof SyncError) throw err;
+      throw new SyncError(SyncErrorCode.BadFrame, err instanceof Error ? err.message : String(err));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Ends our side and waits for queued frames to be written. */
+  async close(): Promise<void> {
+    this.out.end();
+    await this.writing;
+    await this.stream.close().catch(() => undefined);
+  }
+
+  abort(err: Error): void {
+    this.out.end();
+    this.stream.abort(err);
+  }
+}

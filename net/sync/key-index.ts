@@ -1,0 +1,98 @@
+import { sha256 } from '../../crdt/index.js';
+
+/** A sync key: the update's height (u32) and id (32 bytes, hex). Ordered by (height, id). */
+export interface SyncKey {
+  readonly height: number;
+  readonly id: string;
+}
+
+/** Upper bound beyond every key. */
+export const KEY_INFINITY: SyncKey = { height: 2 ** 32, id: '0'.repeat(64) };
+export const KEY_MIN: SyncKey = { height: 0, id: '0'.repeat(64) };
+export const FINGERPRINT_BYTES = 16;
+
+const DOMAIN_FP = Buffer.from('murmur:v1:sync-fp\0', 'latin1');
+const LANES = 8;
+
+export function compareKeys(a: SyncKey, b: SyncKey): number {
+  return a.height - b.height || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function sortKey(k: SyncKey): string {
+  return k.height.toString(16).padStart(9, '0') + k.id;
+}
+
+/**
+ * The sorted set of accepted (height, id) keys, with range fingerprints:
+ * fp = SHA-256(DOMAIN || (sum of ids as 256-bit big-endian integers mod 2^256) || u64be count)[0..16].
+ * An additive fingerprint (as in Negentropy) resists the linear tricks that break XOR.
+ */
+export class KeyIndex {
+  private readonly keys: string[] = [];
+  /** 8 big-endian 32-bit limbs per key, parallel to `keys`. */
+  private readonly limbs: number[] = [];
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  add(k: SyncKey): void {
+    const s = sortKey(k);
+    const at = this.lowerBoundString(s);
+    if (this.keys[at] === s) return;
+    this.keys.splice(at, 0, s);
+    const l: number[] = [];
+    for (let i = 0; i < LANES; i++) l.push(parseInt(k.id.slice(i * 8, i * 8 + 8), 16));
+    this.limbs.splice(at * LANES, 0, ...l);
+  }
+
+  /** Index of the first key >= k. */
+  lowerBound(k: SyncKey): number {
+    return this.lowerBoundString(sortKey(k));
+  }
+
+  private lowerBoundString(s: string): number {
+    let lo = 0;
+    let hi = this.keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.keys[mid]! < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  keyAt(i: number): SyncKey {
+    const s = this.keys[i]!;
+    return { height: parseInt(s.slice(0, 9), 16), id: s.slice(9) };
+  }
+
+  idAt(i: number): string {
+    return this.keys[i]!.slice(9);
+  }
+
+  /** Fingerprint of the keys at indices [from, to). */
+  fingerprint(from: number, to: number): Uint8Array {
+    const acc = new Array<number>(LANES).fill(0);
+    for (let i = from; i < to; i++) {
+      const base = i * LANES;
+      for (let l = 0; l < LANES; l++) acc[l]! += this.limbs[base + l]!;
+      if ((i - from) % 1_000_000 === 999_999) carry(acc);
+    }
+    carry(acc);
+    const buf = Buffer.alloc(32 + 8);
+    acc.forEach((v, l) => buf.writeUInt32BE(v, l * 4));
+    buf.writeBigUInt64BE(BigInt(to - from), 32);
+    return sha256(DOMAIN_FP, buf).subarray(0, FINGERPRINT_BYTES);
+  }
+}
+
+/** Propagates carries from the least significant lane (7) up; what leaves lane 0 is dropped (mod 2^256). */
+function carry(acc: number[]): void {
+  for (let l = LANES - 1; l >= 0; l--) {
+    const v = acc[l]!;
+    const high = Math.floor(v / 2 ** 32);
+    acc[l] = v - high * 2 ** 32;
+    if (l > 0) acc[l - 1]! += high;
+  }
+}

@@ -1,0 +1,96 @@
+import { compareKeys, KEY_INFINITY, KEY_MIN, type KeyIndex, type SyncKey } from './key-index.js';
+import { RangeMode, SYNC_MAX_IDS_PER_RANGE, type Range } from './messages.js';
+
+/** Sub-ranges a mismatched fingerprint range is split into. */
+export const SYNC_SPLIT_FANOUT = 16;
+/** Ids listed explicitly at the top of the initial message (recent updates differ most often). */
+export const SYNC_INITIAL_TOP_IDS = 128;
+
+export interface ReconcileStep {
+  /** Ranges to send back (further work). */
+  readonly ranges: Range[];
+  /** Ids of local updates the peer lacks (to push), in key order. */
+  readonly send: string[];
+  /** Ids the peer listed that this side lacks (to request). */
+  readonly want: string[];
+}
+
+function idsIn(index: KeyIndex, from: number, to: number): string[] {
+  const out: string[] = [];
+  for (let i = from; i < to; i++) out.push(index.idAt(i));
+  return out;
+}
+
+function fpRange(index: KeyIndex, lower: SyncKey, upper: SyncKey, from: number, to: number): Range {
+  return { lower, upper, mode: RangeMode.Fingerprint, fingerprint: index.fingerprint(from, to), count: to - from };
+}
+
+/** Splits local positions [from, to) of [lower, upper) into equal-count fingerprint ranges. */
+function split(index: KeyIndex, lower: SyncKey, upper: SyncKey, from: number, to: number, parts: number): Range[] {
+  const out: Range[] = [];
+  const n = to - from;
+  let lo = lower;
+  let loAt = from;
+  for (let k = 1; k <= parts; k++) {
+    const hiAt = k === parts ? to : from + Math.floor((n * k) / parts);
+    if (hiAt === loAt && k !== parts) continue;
+    const hi = k === parts ? upper : index.keyAt(hiAt);
+    out.push(fpRange(index, lo, hi, loAt, hiAt));
+    lo = hi;
+    loAt = hiAt;
+  }
+  return out;
+}
+
+/**
+ * The initiator's first message: its most recent SYNC_INITIAL_TOP_IDS ids listed explicitly, and
+ * the rest of the key space as SYNC_SPLIT_FANOUT fingerprint ranges. A small, recent divergence is
+ * then settled in the first round trip.
+ */
+export function initialRanges(index: KeyIndex): Range[] {
+  const n = index.size;
+  if (n <= SYNC_MAX_IDS_PER_RANGE) return [{ lower: KEY_MIN, upper: KEY_INFINITY, mode: RangeMode.Ids, ids: idsIn(index, 0, n) }];
+  const topAt = n - SYNC_INITIAL_TOP_IDS;
+  const top = index.keyAt(topAt);
+  return [...split(index, KEY_MIN, top, 0, topAt, SYNC_SPLIT_FANOUT), { lower: top, upper: KEY_INFINITY, mode: RangeMode.Ids, ids: idsIn(index, topAt, n) }];
+}
+
+/** Throws when ranges are malformed (empty or inverted); the caller treats that as a protocol fault. */
+export function checkRanges(ranges: readonly Range[]): void {
+  for (const r of ranges) {
+    if (compareKeys(r.lower, r.upper) >= 0) throw new Error('sync range with lower >= upper');
+  }
+}
+
+/**
+ * Answers the peer's ranges against the local index. Symmetric: both sides run it on what the
+ * other sent. Listed ids settle a range at once (push what the peer lacks, request what we lack);
+ * a mismatched fingerprint is answered with our ids when few, or split when many.
+ */
+export function processRanges(index: KeyIndex, incoming: readonly Range[]): ReconcileStep {
+  checkRanges(incoming);
+  const ranges: Range[] = [];
+  const send: string[] = [];
+  const want: string[] = [];
+  for (const r of incoming) {
+    const from = index.lowerBound(r.lower);
+    const to = index.lowerBound(r.upper);
+    const local = to - from;
+    if (r.mode === RangeMode.Ids) {
+      const theirs = new Set(r.ids);
+      const mine = new Set<string>();
+      for (let i = from; i < to; i++) {
+        const id = index.idAt(i);
+        mine.add(id);
+        if (!theirs.has(id)) send.push(id);
+      }
+      for (const id of r.ids) if (!mine.has(id)) want.push(id);
+      continue;
+    }
+    if (local === r.count && Buffer.compare(index.fingerprint(from, to), r.fingerprint) === 0) continue;
+    if (r.count === 0) send.push(...idsIn(index, from, to));
+    else if (local <= SYNC_MAX_IDS_PER_RANGE) ranges.push({ lower: r.lower, upper: r.upper, mode: RangeMode.Ids, ids: idsIn(index, from, to) });
+    else ranges.push(...split(index, r.lower, r.upper, from, to, SYNC_SPLIT_FANOUT));
+  }
+  return { ranges, send, want };
+}

@@ -1,0 +1,165 @@
+import type { PeerId, Startable, Stream, Connection } from '@libp2p/interface';
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal';
+import { FrameChannel, SyncError, SyncErrorCode } from './frame-channel.js';
+import { DEFAULT_SYNC_LIMITS, SyncSession, type SessionResult, type SyncHost, type SyncLimits } from './sync-session.js';
+
+/** Idle time allowed between two frames of a session. */
+export const SYNC_READ_TIMEOUT_MS = 10_000;
+/** Wall time allowed for one whole session (a 100k-update catch-up fits well inside). */
+export const SYNC_SESSION_TIMEOUT_MS = 120_000;
+/** Time allowed to open a sync stream. */
+export const SYNC_OPEN_TIMEOUT_MS = 5_000;
+/** Periodic re-sync with every connected peer. */
+export const SYNC_INTERVAL_MS = 5_000;
+/** Delay before a sync requested by gossip (missing deps) runs; requests within it coalesce. */
+export const SYNC_SOON_DELAY_MS = 50;
+/** Concurrent inbound and outbound sync streams per connection. */
+export const SYNC_MAX_STREAMS = 2;
+
+export interface SyncMetrics {
+  sessions: number;
+  rounds: number;
+  bytesIn: number;
+  bytesOut: number;
+  updatesReceived: number;
+  updatesSent: number;
+  failures: Partial<Record<SyncErrorCode, number>>;
+}
+
+export interface SyncServiceInit {
+  protocol: string;
+  host: SyncHost;
+  intervalMs?: number;
+  readTimeoutMs?: number;
+  sessionTimeoutMs?: number;
+  limits?: SyncLimits;
+  /** Called when a peer broke the protocol (junk, lies that exceed limits, stalls). */
+  onMisbehaviour?: (peer: PeerId, err: SyncError) => void;
+}
+
+export interface SyncComponents {
+  registrar: Registrar;
+  connectionManager: ConnectionManager;
+}
+
+/**
+ * The catch-up sync protocol as a libp2p service: reconciles with each peer on connect, when gossip
+ * reports missing deps, and every `intervalMs` (so a peer reached only through others still gets
+ * everything, hop by hop). At most one outbound session per peer at a time.
+ */
+export class SyncService implements Startable {
+  readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, failures: {} };
+  private readonly running = new Map<string, Promise<SessionResult | null>>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private interval: NodeJS.Timeout | undefined;
+  private topologyId: string | undefined;
+  private started = false;
+
+  constructor(
+    private readonly components: SyncComponents,
+    private readonly init: SyncServiceInit,
+  ) {}
+
+  readonly [Symbol.toStringTag] = '@murmur/sync';
+
+  async start(): Promise<void> {
+    await this.components.registrar.handle(this.init.protocol, ({ stream, connection }) => void this.respond(stream, connection), {
+      maxInboundStreams: SYNC_MAX_STREAMS,
+      maxOutboundStreams: SYNC_MAX_STREAMS,
+    });
+    this.topologyId = await this.components.registrar.register(this.init.protocol, {
+      onConnect: (peer) => this.syncSoon(peer, 0),
+    });
+    this.interval = setInterval(() => this.syncAll(), this.init.intervalMs ?? SYNC_INTERVAL_MS);
+    this.interval.unref();
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    clearInterval(this.interval);
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    if (this.topologyId !== undefined) this.components.registrar.unregister(this.topologyId);
+    await this.components.registrar.unhandle(this.init.protocol);
+    await Promise.allSettled(this.running.values());
+  }
+
+  /** Schedules a session with `peer` after `delayMs` (coalescing repeated requests). */
+  syncSoon(peer: PeerId, delayMs = SYNC_SOON_DELAY_MS): void {
+    const key = peer.toString();
+    if (!this.started || this.timers.has(key)) return;
+    const t = setTimeout(() => {
+      this.timers.delete(key);
+      void this.syncWith(peer);
+    }, delayMs);
+    t.unref();
+    this.timers.set(key, t);
+  }
+
+  syncAll(): void {
+    const peers = new Map(this.components.connectionManager.getConnections().map((c) => [c.remotePeer.toString(), c.remotePeer]));
+    for (const peer of peers.values()) this.syncSoon(peer, 0);
+  }
+
+  /** Runs one session with `peer` as initiator (or joins the one already running). */
+  syncWith(peer: PeerId): Promise<SessionResult | null> {
+    const key = peer.toString();
+    const existing = this.running.get(key);
+    if (existing !== undefined) return existing;
+    const p = this.initiate(peer).finally(() => this.running.delete(key));
+    this.running.set(key, p);
+    return p;
+  }
+
+  private async initiate(peer: PeerId): Promise<SessionResult | null> {
+    let stream: Stream;
+    try {
+      const conn = await this.components.connectionManager.openConnection(peer, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
+      stream = await conn.newStream(this.init.protocol, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
+    } catch {
+      this.fail(SyncErrorCode.Closed);
+      return null;
+    }
+    return this.session(stream, peer, true);
+  }
+
+  private async respond(stream: Stream, connection: Connection): Promise<void> {
+    await this.session(stream, connection.remotePeer, false);
+  }
+
+  private async session(stream: Stream, peer: PeerId, initiator: boolean): Promise<SessionResult | null> {
+    const ch = new FrameChannel(stream, this.init.readTimeoutMs ?? SYNC_READ_TIMEOUT_MS);
+    const deadline = setTimeout(
+      () => ch.abort(new SyncError(SyncErrorCode.Timeout, 'session deadline')),
+      this.init.sessionTimeoutMs ?? SYNC_SESSION_TIMEOUT_MS,
+    );
+    try {
+      const result = await new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS).run(initiator);
+      await ch.close();
+      this.metrics.sessions++;
+      this.metrics.rounds += result.rounds;
+      this.metrics.updatesReceived += result.received;
+      this.metrics.updatesSent += result.sent;
+      return result;
+    } catch (err) {
+      const e = err instanceof SyncError ? err : new SyncError(SyncErrorCode.Closed, err instanceof Error ? err.message : String(err));
+      this.fail(e.code);
+      ch.abort(e);
+      if (e.code !== SyncErrorCode.Closed) this.init.onMisbehaviour?.(peer, e);
+      return null;
+    } finally {
+      clearTimeout(deadline);
+      this.metrics.bytesIn += ch.bytesIn;
+      this.metrics.bytesOut += ch.bytesOut;
+    }
+  }
+
+  private fail(code: SyncErrorCode): void {
+    this.metrics.failures[code] = (this.metrics.failures[code] ?? 0) + 1;
+  }
+}
+
+export function syncService(init: SyncServiceInit): (components: SyncComponents) => SyncService {
+  return (components) => new SyncService(components, init);
+}

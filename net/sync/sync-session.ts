@@ -1,0 +1,164 @@
+import type { Outcome } from '../../crdt/index.js';
+import type { KeyIndex, SyncKey } from './key-index.js';
+import { FrameType, SYNC_MAX_RANGES, SYNC_MAX_WANT_PER_FRAME, SYNC_UPDATES_FRAME_TARGET_BYTES, type Range } from './messages.js';
+import { initialRanges, processRanges } from './reconcile.js';
+import { SyncError, SyncErrorCode, type FrameChannel } from './frame-channel.js';
+
+/** What a sync session needs from the node. */
+export interface SyncHost {
+  readonly index: KeyIndex;
+  has(id: string): boolean;
+  keyOf(id: string): SyncKey | undefined;
+  bytesOf(id: string): Uint8Array | undefined;
+  /** Dep ids that pending updates wait for. */
+  wanted(max: number): string[];
+  /** Offers updates received from `peer`, in order; yields to the event loop as it goes. */
+  offerBatch(updates: Uint8Array[], peer: string): Promise<Outcome[]>;
+}
+
+export interface SyncLimits {
+  /** Round trips one session may take before it is abandoned. */
+  maxRounds: number;
+  /** Ranges accepted from the peer in one turn. */
+  maxRangesPerTurn: number;
+  /** Ids the peer may ask for in one session. */
+  maxWantPerSession: number;
+  /** Invalid updates tolerated from the peer in one session before it is dropped and penalised. */
+  maxRejectedPerSession: number;
+  /** Updates we already had, tolerated from the peer in one session. */
+  maxDuplicatesPerSession: number;
+}
+
+export const DEFAULT_SYNC_LIMITS: SyncLimits = {
+  maxRounds: 24,
+  maxRangesPerTurn: 8_192,
+  maxWantPerSession: 1_000_000,
+  maxRejectedPerSession: 8,
+  maxDuplicatesPerSession: 50_000,
+};
+
+/** Sent frames are allowed to queue up to this many bytes before the sender waits for the stream. */
+const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+const WANTED_IN_FIRST_TURN = 1_024;
+
+export interface SessionResult {
+  rounds: number;
+  received: number;
+  accepted: number;
+  sent: number;
+}
+
+interface Turn {
+  ranges: Range[];
+  wants: string[];
+  more: boolean;
+}
+
+/**
+ * One reconciliation session over `ch`, as initiator or responder (the loop is symmetric): each
+ * turn carries updates the peer lacks, ids we want, ranges still to settle, and a `more` flag.
+ * The session ends when neither side has anything left to ask.
+ */
+export class SyncSession {
+  private readonly result: SessionResult = { rounds: 0, received: 0, accepted: 0, sent: 0 };
+  private rejected = 0;
+  private duplicates = 0;
+  private wantsServed = 0;
+
+  constructor(
+    private readonly ch: FrameChannel,
+    private readonly host: SyncHost,
+    private readonly peer: string,
+    private readonly limits: SyncLimits = DEFAULT_SYNC_LIMITS,
+  ) {}
+
+  async run(initiator: boolean): Promise<SessionResult> {
+    if (initiator) await this.sendTurn(initialRanges(this.host.index), this.host.wanted(WANTED_IN_FIRST_TURN), [], true);
+    for (;;) {
+      const t = await this.readTurn();
+      if (t === null) break;
+      if (initiator && ++this.result.rounds > this.limits.maxRounds) {
+        throw new SyncError(SyncErrorCode.TooMuch, `more than ${this.limits.maxRounds} round trips`);
+      }
+      const step = processRanges(this.host.index, t.ranges);
+      this.wantsServed += t.wants.length;
+      if (this.wantsServed > this.limits.maxWantPerSession) throw new SyncError(SyncErrorCode.TooMuch, 'peer asked for too many updates');
+      const send = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])];
+      const want = step.want.filter((id) => !this.host.has(id));
+      const more = step.ranges.length > 0 || want.length > 0;
+      if (!t.more && send.length === 0 && !more) break;
+      await this.sendTurn(step.ranges, want, send, more);
+      if (!more && !t.more) break;
+    }
+    return this.result;
+  }
+
+  private async readTurn(): Promise<Turn | null> {
+    const turn: Turn = { ranges: [], wants: [], more: false };
+    for (;;) {
+      const f = await this.ch.read();
+      if (f === null) return null;
+      switch (f.type) {
+        case FrameType.TurnEnd:
+          turn.more = f.more;
+          return turn;
+        case FrameType.Reconcile:
+          turn.ranges.push(...f.ranges);
+          if (turn.ranges.length > this.limits.maxRangesPerTurn) throw new SyncError(SyncErrorCode.TooMuch, 'too many ranges in one turn');
+          break;
+        case FrameType.Want:
+          turn.wants.push(...f.ids);
+          break;
+        case FrameType.Updates:
+          await this.receive(f.updates);
+          break;
+      }
+    }
+  }
+
+  private async receive(updates: Uint8Array[]): Promise<void> {
+    const outcomes = await this.host.offerBatch(updates, this.peer);
+    this.result.received += updates.length;
+    for (const o of outcomes) {
+      if (o.status === 'accepted') this.result.accepted += 1 + o.released.length;
+      else if (o.status === 'rejected') this.rejected++;
+      else if (o.status === 'duplicate') this.duplicates++;
+    }
+    if (this.rejected > this.limits.maxRejectedPerSession) throw new SyncError(SyncErrorCode.Protocol, `peer sent ${this.rejected} invalid updates`);
+    if (this.duplicates > this.limits.maxDuplicatesPerSession) throw new SyncError(SyncErrorCode.TooMuch, `peer sent ${this.duplicates} updates we had`);
+  }
+
+  private async sendTurn(ranges: Range[], want: string[], send: string[], more: boolean): Promise<void> {
+    const keyed = send.map((id) => ({ id, key: this.host.keyOf(id) })).filter((x) => x.key !== undefined);
+    keyed.sort((a, b) => a.key!.height - b.key!.height || (a.id < b.id ? -1 : 1)); // deps before dependents
+    let batch: Uint8Array[] = [];
+    let bytes = 0;
+    let queued = 0;
+    for (const { id } of keyed) {
+      const u = this.host.bytesOf(id);
+      if (u === undefined) continue;
+      batch.push(u);
+      bytes += u.length;
+      if (bytes >= SYNC_UPDATES_FRAME_TARGET_BYTES) {
+        queued += this.flushUpdates(batch);
+        batch = [];
+        bytes = 0;
+        if (queued >= SEND_HIGH_WATER_BYTES) {
+          await this.ch.drained();
+          queued = 0;
+        }
+      }
+    }
+    if (batch.length > 0) this.flushUpdates(batch);
+    for (let i = 0; i < want.length; i += SYNC_MAX_WANT_PER_FRAME) this.ch.send({ type: FrameType.Want, ids: want.slice(i, i + SYNC_MAX_WANT_PER_FRAME) });
+    for (let i = 0; i < ranges.length; i += SYNC_MAX_RANGES) this.ch.send({ type: FrameType.Reconcile, ranges: ranges.slice(i, i + SYNC_MAX_RANGES) });
+    this.ch.send({ type: FrameType.TurnEnd, more });
+  }
+
+  private flushUpdates(batch: Uint8Array[]): number {
+    this.result.sent += batch.length;
+    const before = this.ch.bytesOut;
+    this.ch.send({ type: FrameType.Updates, updates: batch });
+    return this.ch.bytesOut - before;
+  }
+}

@@ -1,0 +1,44 @@
+import { toHex } from '../../crdt/index.js';
+
+/** Time allowed for one API call from the CLI. */
+export const CLI_API_TIMEOUT_MS = 10_000;
+
+export class ApiCallError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}: ${JSON.stringify(body)}`);
+    this.name = 'ApiCallError';
+  }
+}
+
+async function call(api: string, path: string, init: RequestInit = {}): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, api), { ...init, signal: AbortSignal.timeout(CLI_API_TIMEOUT_MS) });
+  } catch (err) {
+    throw new Error(`cannot reach the node API at ${api}: ${(err as Error).message}`);
+  }
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* keep the text */
+  }
+  if (!res.ok) throw new ApiCallError(res.status, body);
+  return body;
+}
+
+export function getJson(api: string, path: string): Promise<unknown> {
+  return call(api, path);
+}
+
+export function postUpdate(api: string, bytes: Uint8Array): Promise<unknown> {
+  return call(api, '/v1/updates', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ update: toHex(bytes) }),
+  });
+}

@@ -1,0 +1,170 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Log, toHex } from '../../crdt/index.js';
+import { DEFAULT_CONFIG, configTemplate, readConfigFile, resolveConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { generateKeyFile } from '../keys.js';
+import { MurmurNode } from '../node.js';
+import { UpdateStore } from '../store/update-store.js';
+import { ApiCallError, getJson } from './api-client.js';
+import { attest } from './attest.js';
+
+const USAGE = `usage: murmur <command> [flags]
+
+  keygen        [--out murmur.key]                      write a new Ed25519 key (mode 0600), print its public key
+  init          [--config murmur.config.json]           write a commented config file with the defaults
+  start         [--config F] [--data-dir D] [--network-id N] [--listen MA]... [--bootstrap MA]...
+                [--api-host H] [--api-port P] [--mdns]   run a peer
+  status        [--api URL]                             ask a running node for its status
+  peers         [--api URL]                             list a running node's peers
+  attest        --key F --feed F --value V --confidence C [--feed ... --value ... --confidence ...]
+                [--source S]... [--api URL]             sign attestations locally and submit them
+  verify-store  [--data-dir D]                          replay the store and print its digest
+`;
+
+const DEFAULT_API = `http://127.0.0.1:${DEFAULT_CONFIG.apiPort}`;
+
+function print(v: unknown): void {
+  process.stdout.write((typeof v === 'string' ? v : JSON.stringify(v, null, 2)) + '\n');
+}
+
+async function start(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'network-id': { type: 'string' },
+      listen: { type: 'string', multiple: true },
+      bootstrap: { type: 'string', multiple: true },
+      'api-host': { type: 'string' },
+      'api-port': { type: 'string' },
+      mdns: { type: 'boolean' },
+    },
+  });
+  const partial: Record<string, unknown> = values.config !== undefined ? readConfigFile(values.config) : {};
+  if (values['data-dir'] !== undefined) partial.dataDir = values['data-dir'];
+  if (values['network-id'] !== undefined) partial.networkId = values['network-id'];
+  if (values.listen !== undefined) partial.listen = values.listen;
+  if (values.bootstrap !== undefined) partial.bootstrap = values.bootstrap;
+  if (values['api-host'] !== undefined) partial.apiHost = values['api-host'];
+  if (values['api-port'] !== undefined) {
+    if (!/^\d+$/.test(values['api-port'])) throw new ConfigError('--api-port', 'a port number', values['api-port']);
+    partial.apiPort = Number(values['api-port']);
+  }
+  if (values.mdns === true) partial.mdns = true;
+  const config = resolveConfig(partial);
+  const node = await MurmurNode.start({ config });
+  print(`murmur peer ${node.peerId} on network ${config.networkId}`);
+  for (const a of node.network.multiaddrs()) print(`  listening  ${a}`);
+  print(`  api        ${node.apiUrl}`);
+  print(`  data       ${config.dataDir} (${node.log.size} updates, digest ${node.log.digest()})`);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    node.logger.info({ signal }, 'shutting down');
+    node.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        node.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function verifyStore(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, strict: true, options: { 'data-dir': { type: 'string' } } });
+  const dir = join(values['data-dir'] ?? DEFAULT_CONFIG.dataDir, 'store');
+  if (!existsSync(dir)) throw new ConfigError('--data-dir', `a data dir with a store/ folder (${dir} does not exist)`);
+  const store = new UpdateStore(dir);
+  await store.open();
+  const log = new Log();
+  const report = await store.replay(log);
+  await store.close();
+  print({ records: report.records, applied: report.applied, corrupt: report.corrupt, engineError: report.engineError, updates: log.size, pending: log.pendingCount, digest: log.digest() });
+  return report.corrupt.length === 0 && report.engineError === null ? 0 : 1;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'keygen': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { out: { type: 'string' } } });
+      const signer = generateKeyFile(values.out ?? 'murmur.key');
+      print(toHex(signer.publicKey));
+      return 0;
+    }
+    case 'init': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string' } } });
+      const path = values.config ?? 'murmur.config.json';
+      if (existsSync(path)) throw new ConfigError('--config', `a path where no file exists yet (${path} exists)`);
+      writeFileSync(path, configTemplate(), { flag: 'wx' });
+      print(`wrote ${path}`);
+      return 0;
+    }
+    case 'start':
+      await start(rest);
+      return -1; // keeps running
+    case 'status':
+    case 'peers': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { api: { type: 'string' } } });
+      print(await getJson(values.api ?? DEFAULT_API, cmd === 'status' ? '/v1/status' : '/v1/peers'));
+      return 0;
+    }
+    case 'attest': {
+      const { values } = parseArgs({
+        args: rest,
+        strict: true,
+        options: {
+          key: { type: 'string' },
+          api: { type: 'string' },
+          feed: { type: 'string', multiple: true },
+          value: { type: 'string', multiple: true },
+          confidence: { type: 'string', multiple: true },
+          source: { type: 'string', multiple: true },
+        },
+      });
+      if (values.key === undefined) throw new ConfigError('--key', 'the contributor key file (murmur keygen --out contributor.key)');
+      print(
+        await attest({
+          key: values.key,
+          api: values.api ?? DEFAULT_API,
+          feeds: values.feed ?? [],
+          values: values.value ?? [],
+          confidences: values.confidence ?? [],
+          sources: values.source ?? [],
+        }),
+      );
+      return 0;
+    }
+    case 'verify-store':
+      return verifyStore(rest);
+    default:
+      process.stderr.write(cmd === undefined || cmd === 'help' || cmd === '--help' ? USAGE : `unknown command ${JSON.stringify(cmd)}\n\n${USAGE}`);
+      return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`murmur: ${err.message}\n`);
+      process.exitCode = 2;
+    } else if (err instanceof ApiCallError) {
+      process.stderr.write(`murmur: the node refused: ${err.message}\n`);
+      process.exitCode = 1;
+    } else {
+      process.stderr.write(`murmur: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

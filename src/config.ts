@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { multiaddr } from '@multiformats/multiaddr';
+import { NETWORK_ID_RE } from '../net/protocol-ids.js';
+import { ConfigError } from './errors.js';
+
+export interface NodeConfig {
+  /** Where the key and the store live. */
+  dataDir: string;
+  networkId: string;
+  /** libp2p listen multiaddrs. */
+  listen: string[];
+  /** Bootstrap peers (multiaddrs with /p2p/<peer id>). */
+  bootstrap: string[];
+  mdns: boolean;
+  maxConnections: number;
+  syncIntervalMs: number;
+  /** HTTP API bind address; port 0 picks a free port. */
+  apiHost: string;
+  apiPort: number;
+  /** fsync each store batch. */
+  storeSync: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Requests per second allowed per client IP (burst: the same number). */
+  apiRateLimitPerS: number;
+}
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  dataDir: './.murmur',
+  networkId: 'murmur-dev',
+  listen: ['/ip4/0.0.0.0/tcp/4001'],
+  bootstrap: [],
+  mdns: false,
+  maxConnections: 128,
+  syncIntervalMs: 5_000,
+  apiHost: '127.0.0.1',
+  apiPort: 7070,
+  storeSync: true,
+  logLevel: 'info',
+  apiRateLimitPerS: 200,
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function str(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length === 0) throw new ConfigError(field, 'a non-empty string', v);
+  return v;
+}
+
+function int(v: unknown, field: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ConfigError(field, `an integer in ${min}..${max}`, v);
+  return v;
+}
+
+function addrs(v: unknown, field: string, needPeerId: boolean): string[] {
+  if (!Array.isArray(v)) throw new ConfigError(field, 'a list of multiaddrs', v);
+  return v.map((a, i) => {
+    try {
+      const m = multiaddr(str(a, `${field}[${i}]`));
+      if (needPeerId && m.getPeerId() === null) throw new Error('no /p2p/<peer id>');
+      return m.toString();
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(`${field}[${i}]`, needPeerId ? 'a multiaddr ending in /p2p/<peer id>' : 'a multiaddr such as /ip4/0.0.0.0/tcp/4001', a);
+    }
+  });
+}
+
+/** Validates a partial config over the defaults; throws ConfigError naming the first bad field. */
+export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
+  const known = new Set(Object.keys(DEFAULT_CONFIG));
+  for (const k of Object.keys(partial)) if (!known.has(k)) throw new ConfigError(k, `one of the known fields (${[...known].join(', ')})`);
+  const c = { ...DEFAULT_CONFIG, ...partial } as Record<string, unknown>;
+  const networkId = str(c.networkId, 'networkId');
+  if (!NETWORK_ID_RE.test(networkId)) throw new ConfigError('networkId', 'lowercase letters, digits and dashes, 1..32 characters', networkId);
+  if (typeof c.mdns !== 'boolean') throw new ConfigError('mdns', 'true or false', c.mdns);
+  if (typeof c.storeSync !== 'boolean') throw new ConfigError('storeSync', 'true or false', c.storeSync);
+  if (typeof c.logLevel !== 'string' || !LOG_LEVELS.includes(c.logLevel)) throw new ConfigError('logLevel', LOG_LEVELS.join(' | '), c.logLevel);
+  return {
+    dataDir: str(c.dataDir, 'dataDir'),
+    networkId,
+    listen: addrs(c.listen, 'listen', false),
+    bootstrap: addrs(c.bootstrap, 'bootstrap', true),
+    mdns: c.mdns,
+    maxConnections: int(c.maxConnections, 'maxConnections', 1, 10_000),
+    syncIntervalMs: int(c.syncIntervalMs, 'syncIntervalMs', 100, 3_600_000),
+    apiHost: str(c.apiHost, 'apiHost'),
+    apiPort: int(c.apiPort, 'apiPort', 0, 65_535),
+    storeSync: c.storeSync,
+    logLevel: c.logLevel as NodeConfig['logLevel'],
+    apiRateLimitPerS: int(c.apiRateLimitPerS, 'apiRateLimitPerS', 1, 1_000_000),
+  };
+}
+
+/** Reads a config file: JSON with // comments allowed on their own lines (what `murmur init` writes). */
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config', `a readable config file (${(err as Error).message})`);
+  }
+  const json = text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('//'))
+    .join('\n');
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError('config', `a JSON object (${(err as Error).message})`);
+  }
+}
+
+/** The commented config file `murmur init` writes. */
+export function configTemplate(): string {
+  const d = DEFAULT_CONFIG;
+  const line = (comment: string, key: keyof NodeConfig, last = false): string =>
+    `  // ${comment}\n  ${JSON.stringify(key)}: ${JSON.stringify(d[key])}${last ? '' : ','}\n`;
+  return (
+    '{\n' +
+    line('Directory for the node key (node.key) and the update store (store/).', 'dataDir') +
+    line('Network id: peers only talk to peers with the same id. [a-z0-9-], 1..32 characters.', 'networkId') +
+    line('libp2p listen multiaddrs. /ip4/127.0.0.1/tcp/0 picks a free loopback port.', 'listen') +
+    line('Peers to stay connected to: multiaddrs ending in /p2p/<peer id>. Redialed with backoff.', 'bootstrap') +
+    line('Discover peers on the LAN with mDNS.', 'mdns') +
+    line('Most simultaneous connections.', 'maxConnections') +
+    line('Re-sync with every connected peer this often (milliseconds).', 'syncIntervalMs') +
+    line('HTTP API bind address. Keep it on 127.0.0.1 unless a proxy guards it.', 'apiHost') +
+    line('HTTP API port (0 = any free port).', 'apiPort') +
+    line('fsync every store batch: acknowledged updates survive power loss, not only crashes.', 'storeSync') +
+    line('fatal | error | warn | info | debug | trace | silent', 'logLevel') +
+    line('HTTP requests per second allowed per client address.', 'apiRateLimitPerS', true) +
+    '}\n'
+  );
+}

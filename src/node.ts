@@ -1,0 +1,170 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Log, type Outcome, type UpdateRecord } from '../crdt/index.js';
+import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
+import { MurmurNetwork, type NetworkHost } from '../net/network.js';
+import type { NodeConfig } from './config.js';
+import { loadOrCreateKeyFile } from './keys.js';
+import { createLogger, type Logger } from './logger.js';
+import { UpdateStore, type ReplayReport } from './store/update-store.js';
+import { ApiServer } from './http/api-server.js';
+
+/** Updates offered between two yields to the event loop during a sync batch. */
+export const OFFER_YIELD_EVERY = 64;
+
+export interface NodeOptions {
+  config: NodeConfig;
+  logger?: Logger;
+  /** Identity seed to use instead of `<dataDir>/node.key` (simulations). */
+  identitySeed?: Uint8Array;
+  /** Serve the HTTP API (default true). */
+  api?: boolean;
+}
+
+export interface SubmitResult {
+  outcome: Outcome;
+  /** false when the update was accepted but the gossip queue was full (sync still spreads it). */
+  published: boolean;
+}
+
+/**
+ * A murmur peer: the log, its store, the sync key index and the network, wired together.
+ * Lifecycle: `MurmurNode.start()` opens the store, replays it, starts libp2p; `stop()` stops
+ * accepting, flushes the store and closes connections.
+ */
+export class MurmurNode implements NetworkHost {
+  readonly log = new Log();
+  readonly index = new KeyIndex();
+  readonly startedAt = Date.now();
+  private readonly writes = new Map<string, Promise<void>>();
+  private replaying = true;
+  private stopping = false;
+  storeErrors = 0;
+  network!: MurmurNetwork;
+  replay!: ReplayReport;
+  api: ApiServer | null = null;
+  apiUrl: string | null = null;
+
+  private constructor(
+    readonly config: NodeConfig,
+    readonly logger: Logger,
+    readonly store: UpdateStore,
+  ) {
+    this.log.onAccept((rec) => this.onAccepted(rec));
+  }
+
+  static async start(opts: NodeOptions): Promise<MurmurNode> {
+    const { config } = opts;
+    const logger = opts.logger ?? createLogger(config.logLevel);
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    const identitySeed = opts.identitySeed ?? loadOrCreateKeyFile(join(config.dataDir, 'node.key')).seed;
+    const store = new UpdateStore(join(config.dataDir, 'store'), { sync: config.storeSync });
+    await store.open();
+    const node = new MurmurNode(config, logger, store);
+    try {
+      node.replay = await store.replay(node.log);
+      for (const c of node.replay.corrupt) logger.error({ key: c.key, reason: c.reason }, 'corrupt store record skipped');
+      if (node.replay.engineError !== null) logger.error({ err: node.replay.engineError }, 'store scan stopped early');
+      node.replaying = false;
+      node.network = await MurmurNetwork.create(
+        {
+          networkId: config.networkId,
+          identitySeed,
+          listen: config.listen,
+          bootstrap: config.bootstrap,
+          mdns: config.mdns,
+          maxConnections: config.maxConnections,
+          syncIntervalMs: config.syncIntervalMs,
+        },
+        node,
+      );
+      node.network.start();
+      if (opts.api !== false) {
+        node.api = new ApiServer(node);
+        node.apiUrl = await node.api.listen();
+      }
+    } catch (err) {
+      await node.network?.stop().catch(() => undefined);
+      await store.close();
+      throw err;
+    }
+    logger.info({ updates: node.log.size, digest: node.log.digest(), peerId: node.peerId }, 'node started');
+    return node;
+  }
+
+  get peerId(): string {
+    return this.network.libp2p.peerId.toString();
+  }
+
+  private onAccepted(rec: UpdateRecord): void {
+    this.index.add({ height: rec.height, id: rec.id });
+    if (this.replaying) return;
+    const w = this.store
+      .append(rec)
+      .catch((err: unknown) => {
+        this.storeErrors++;
+        this.logger.error({ err, id: rec.id }, 'store write failed');
+        throw err;
+      })
+      .finally(() => this.writes.delete(rec.id));
+    w.catch(() => undefined);
+    this.writes.set(rec.id, w);
+  }
+
+  // --- NetworkHost (used by gossip and sync) ---
+
+  offer(bytes: Uint8Array): Outcome {
+    return this.log.offer(bytes);
+  }
+
+  async offerBatch(updates: Uint8Array[]): Promise<Outcome[]> {
+    const out: Outcome[] = [];
+    for (let i = 0; i < updates.length; i++) {
+      out.push(this.log.offer(updates[i]!));
+      if (i % OFFER_YIELD_EVERY === OFFER_YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return out;
+  }
+
+  has(id: string): boolean {
+    return this.log.has(id);
+  }
+
+  keyOf(id: string): SyncKey | undefined {
+    const r = this.log.get(id);
+    return r === undefined ? undefined : { height: r.height, id };
+  }
+
+  bytesOf(id: string): Uint8Array | undefined {
+    return this.log.get(id)?.bytes;
+  }
+
+  wanted(max: number): string[] {
+    return this.log.wanted(max);
+  }
+
+  // --- contributor submissions ---
+
+  /**
+   * Validates a contributor's update; if accepted, waits until it (and anything it released) is
+   * stored, then queues it for gossip. Rejected updates are never stored.
+   */
+  async submit(bytes: Uint8Array): Promise<SubmitResult> {
+    if (this.stopping) throw new Error('node is stopping');
+    const outcome = this.log.offer(bytes);
+    if (outcome.status !== 'accepted') return { outcome, published: false };
+    await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));
+    const published = this.network.publish(bytes);
+    return { outcome, published };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.api?.close();
+    await this.network.stop();
+    await this.store.close();
+    this.logger.info({ updates: this.log.size, digest: this.log.digest() }, 'node stopped');
+    this.logger.flush();
+  }
+}
