@@ -16,9 +16,10 @@ import { GossipAction, GossipErrorCode } from './gossip/gossip-errors.js';
 import { validateGossip } from './gossip/gossip-validator.js';
 import { Publisher } from './gossip/publisher.js';
 import { MURMUR_SCORE_THRESHOLDS, murmurPeerScoreParams } from './peer-score-params.js';
-import { Penalties } from './penalties.js';
+import { Offence, Penalties } from './penalties.js';
 import { syncProtocol, updatesTopic } from './protocol-ids.js';
 import { syncService, type SyncService } from './sync/sync-service.js';
+import { SyncErrorCode, type SyncError } from './sync/frame-channel.js';
 import type { SyncHost } from './sync/sync-session.js';
 
 export interface NetworkConfig {
@@ -68,7 +69,7 @@ export class MurmurNetwork {
 
   static async create(cfg: NetworkConfig, host: NetworkHost): Promise<MurmurNetwork> {
     const topic = updatesTopic(cfg.networkId);
-    let self: MurmurNetwork | undefined;
+    const ref: { net?: MurmurNetwork } = {};
     const penalties = new Penalties();
     const libp2p = await createLibp2p({
       privateKey: await generateKeyPairFromSeed('Ed25519', cfg.identitySeed),
@@ -100,14 +101,15 @@ export class MurmurNetwork {
           protocol: syncProtocol(cfg.networkId),
           host,
           intervalMs: cfg.syncIntervalMs,
-          onMisbehaviour: (peer) => self?.penalize(peer),
+          onMisbehaviour: (peer, err) => ref.net?.penalize(peer, err),
         }),
       },
     });
     // gossipsub's factory is typed as the generic PubSub; the instance is the GossipSub class.
-    self = new MurmurNetwork(libp2p as unknown as Libp2p<{ pubsub: GossipSub; sync: SyncService }>, topic, penalties, cfg);
-    self.wire(host, cfg);
-    return self;
+    const net = new MurmurNetwork(libp2p as unknown as Libp2p<{ pubsub: GossipSub; sync: SyncService }>, topic, penalties, cfg);
+    ref.net = net;
+    net.wire(host, cfg);
+    return net;
   }
 
   private get pubsub(): GossipSub {
@@ -151,10 +153,10 @@ export class MurmurNetwork {
     return this.libp2p.services.sync;
   }
 
-  /** Blocks a misbehaving peer for a while and closes its connections. */
-  penalize(peer: PeerId): void {
-    this.penalties.block(peer.toString());
-    void this.libp2p.hangUp(peer).catch(() => undefined);
+  /** Records a sync offence; a peer that is then blocked is disconnected and refused for a while. */
+  penalize(peer: PeerId, err: SyncError): void {
+    const offence = err.code === SyncErrorCode.Timeout ? Offence.Stall : Offence.Violation;
+    if (this.penalties.offend(peer.toString(), offence)) void this.libp2p.hangUp(peer).catch(() => undefined);
   }
 
   multiaddrs(): string[] {

@@ -114,13 +114,28 @@ export class MurmurNode implements NetworkHost {
   // --- NetworkHost (used by gossip and sync) ---
 
   offer(bytes: Uint8Array): Outcome {
-    return this.log.offer(bytes);
+    return this.publishReleased(this.log.offer(bytes));
+  }
+
+  /**
+   * Updates released from the pending buffer were IGNOREd when they arrived by gossip, so gossipsub
+   * never forwarded them: publish them now that they are valid. (A directly accepted gossip message
+   * is forwarded by gossipsub itself; updates fetched by sync are not re-gossiped.)
+   */
+  private publishReleased(o: Outcome): Outcome {
+    if (o.status === 'accepted') {
+      for (const id of o.released) {
+        const bytes = this.log.get(id)?.bytes;
+        if (bytes !== undefined) this.network.publish(bytes);
+      }
+    }
+    return o;
   }
 
   async offerBatch(updates: Uint8Array[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
     for (let i = 0; i < updates.length; i++) {
-      out.push(this.log.offer(updates[i]!));
+      out.push(this.publishReleased(this.log.offer(updates[i]!)));
       if (i % OFFER_YIELD_EVERY === OFFER_YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return out;
@@ -151,7 +166,7 @@ export class MurmurNode implements NetworkHost {
    */
   async submit(bytes: Uint8Array): Promise<SubmitResult> {
     if (this.stopping) throw new Error('node is stopping');
-    const outcome = this.log.offer(bytes);
+    const outcome = this.publishReleased(this.log.offer(bytes));
     if (outcome.status !== 'accepted') return { outcome, published: false };
     await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));
     const published = this.network.publish(bytes);

@@ -5,6 +5,9 @@ import { pushable, type Pushable } from 'it-pushable';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import { decodeFrame, encodeFrame, SYNC_MAX_FRAME_BYTES, type Frame } from './messages.js';
 
+/** Time allowed for our last frames to be written when a session ends. */
+export const SYNC_CLOSE_TIMEOUT_MS = 2_000;
+
 export enum SyncErrorCode {
   Timeout = 'sync-timeout',
   BadFrame = 'sync-bad-frame',
@@ -28,6 +31,8 @@ export class SyncError extends Error {
  * timeout on every read, and byte counters for metrics and the catch-up benchmark.
  */
 export class FrameChannel {
+  /** Sessions whose close had to be forced (process-wide; a metric). */
+  static closeTimeouts = 0;
   private readonly out: Pushable<Uint8Array>;
   private readonly frames: AsyncIterator<Uint8ArrayList>;
   private readonly writing: Promise<void>;
@@ -60,29 +65,50 @@ export class FrameChannel {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new SyncError(SyncErrorCode.Timeout, `no frame within ${this.readTimeoutMs} ms`)), this.readTimeoutMs);
     });
+    let bytes: Uint8Array;
     try {
       const next = await Promise.race([this.frames.next(), timeout]);
       if (next.done === true) return null;
-      const bytes = next.value.subarray();
-      this.bytesIn += bytes.length;
-      try {
-        return decodeFrame(bytes);
-      } catch (err) {
-        throw new SyncError(SyncErrorCode.BadFrame, err instanceof Error ? err.message : String(err));
-      }
+      bytes = next.value.subarray();
     } catch (err) {
       if (err instanceof SyncError) throw err;
-      throw new SyncError(SyncErrorCode.BadFrame, err instanceof Error ? err.message : String(err));
+      // it-length-prefixed's Invalid* errors mean a bad length prefix or an oversized frame (the
+      // peer's fault); anything else is the stream going away (reset, closed, refused).
+      const name = err instanceof Error ? err.name : '';
+      const code = name.startsWith('Invalid') ? SyncErrorCode.BadFrame : SyncErrorCode.Closed;
+      throw new SyncError(code, err instanceof Error ? err.message : String(err));
     } finally {
       clearTimeout(timer);
     }
+    this.bytesIn += bytes.length;
+    try {
+      return decodeFrame(bytes);
+    } catch (err) {
+      throw new SyncError(SyncErrorCode.BadFrame, err instanceof Error ? err.message : String(err));
+    }
   }
 
-  /** Ends our side and waits for queued frames to be written. */
+  /**
+   * Ends our side: waits up to SYNC_CLOSE_TIMEOUT_MS for queued frames to be written and the stream
+   * to close, then aborts it. (A peer that has read our last turn may stop reading at once, and
+   * a graceful close can then wait forever.)
+   */
   async close(): Promise<void> {
     this.out.end();
-    await this.writing;
-    await this.stream.close().catch(() => undefined);
+    const closed = this.writing.then(() => this.stream.close()).then(
+      () => true,
+      () => false,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), SYNC_CLOSE_TIMEOUT_MS);
+    });
+    const ok = await Promise.race([closed, timedOut]);
+    clearTimeout(timer);
+    if (!ok) {
+      FrameChannel.closeTimeouts++;
+      this.stream.abort(new SyncError(SyncErrorCode.Closed, 'close timed out'));
+    }
   }
 
   abort(err: Error): void {

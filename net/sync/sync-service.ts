@@ -38,6 +38,7 @@ export interface SyncServiceInit {
 }
 
 export interface SyncComponents {
+  peerId: PeerId;
   registrar: Registrar;
   connectionManager: ConnectionManager;
 }
@@ -50,6 +51,14 @@ export interface SyncComponents {
 export class SyncService implements Startable {
   readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, failures: {} };
   private readonly running = new Map<string, Promise<SessionResult | null>>();
+  /** Sessions (either direction) in progress; one at a time, so two peers never send us the same updates at once. */
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  private readonly channels = new Set<FrameChannel>();
+  /** Sessions in progress, for diagnostics: peer, role, phase, start time. */
+  readonly sessions = new Set<{ peer: string; initiator: boolean; startedAt: number; session: SyncSession }>();
+  /** Where the service is (for diagnostics). */
+  stage = 'idle';
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private interval: NodeJS.Timeout | undefined;
   private topologyId: string | undefined;
@@ -68,7 +77,10 @@ export class SyncService implements Startable {
       maxOutboundStreams: SYNC_MAX_STREAMS,
     });
     this.topologyId = await this.components.registrar.register(this.init.protocol, {
-      onConnect: (peer) => this.syncSoon(peer, 0),
+      // Both ends see the connection; only the lower peer id starts, so the pair runs one session.
+      onConnect: (peer) => {
+        if (this.components.peerId.toString() < peer.toString()) this.syncSoon(peer, 0);
+      },
     });
     this.interval = setInterval(() => this.syncAll(), this.init.intervalMs ?? SYNC_INTERVAL_MS);
     this.interval.unref();
@@ -82,7 +94,12 @@ export class SyncService implements Startable {
     this.timers.clear();
     if (this.topologyId !== undefined) this.components.registrar.unregister(this.topologyId);
     await this.components.registrar.unhandle(this.init.protocol);
+    // Do not wait for peers: abort open sessions, and let queued ones see `started` and give up.
+    for (const ch of this.channels) ch.abort(new SyncError(SyncErrorCode.Closed, 'stopping'));
+    for (const wake of this.queue.splice(0)) wake();
+    this.stage = 'stopping';
     await Promise.allSettled(this.running.values());
+    this.stage = 'stopped';
   }
 
   /** Schedules a session with `peer` after `delayMs` (coalescing repeated requests). */
@@ -97,9 +114,11 @@ export class SyncService implements Startable {
     this.timers.set(key, t);
   }
 
+  /** Schedules a session with every connected peer, spread over the next interval (jitter). */
   syncAll(): void {
     const peers = new Map(this.components.connectionManager.getConnections().map((c) => [c.remotePeer.toString(), c.remotePeer]));
-    for (const peer of peers.values()) this.syncSoon(peer, 0);
+    const spread = (this.init.intervalMs ?? SYNC_INTERVAL_MS) / 2;
+    for (const peer of peers.values()) this.syncSoon(peer, Math.floor(Math.random() * spread));
   }
 
   /** Runs one session with `peer` as initiator (or joins the one already running). */
@@ -113,7 +132,32 @@ export class SyncService implements Startable {
   }
 
   private async initiate(peer: PeerId): Promise<SessionResult | null> {
+    await this.acquire();
+    try {
+      return await this.initiateLocked(peer);
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active === 0) {
+      this.active = 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.started ? this.queue.shift() : undefined;
+    if (next !== undefined) next();
+    else this.active = 0;
+  }
+
+  private async initiateLocked(peer: PeerId): Promise<SessionResult | null> {
+    if (!this.started) return null;
     let stream: Stream;
+    this.stage = `opening ${peer.toString().slice(-6)}`;
     try {
       const conn = await this.components.connectionManager.openConnection(peer, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
       stream = await conn.newStream(this.init.protocol, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
@@ -121,21 +165,39 @@ export class SyncService implements Startable {
       this.fail(SyncErrorCode.Closed);
       return null;
     }
-    return this.session(stream, peer, true);
+    this.stage = 'session';
+    return this.session(stream, peer, true).finally(() => {
+      this.stage = 'idle';
+    });
   }
 
   private async respond(stream: Stream, connection: Connection): Promise<void> {
-    await this.session(stream, connection.remotePeer, false);
+    if (this.active > 0) {
+      // Busy with another session: refuse; the peer retries on its next interval.
+      stream.abort(new SyncError(SyncErrorCode.Closed, 'busy'));
+      return;
+    }
+    this.active = 1;
+    try {
+      await this.session(stream, connection.remotePeer, false);
+    } finally {
+      this.release();
+    }
   }
 
   private async session(stream: Stream, peer: PeerId, initiator: boolean): Promise<SessionResult | null> {
     const ch = new FrameChannel(stream, this.init.readTimeoutMs ?? SYNC_READ_TIMEOUT_MS);
+    this.channels.add(ch);
     const deadline = setTimeout(
       () => ch.abort(new SyncError(SyncErrorCode.Timeout, 'session deadline')),
       this.init.sessionTimeoutMs ?? SYNC_SESSION_TIMEOUT_MS,
     );
+    const session = new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS);
+    const entry = { peer: peer.toString(), initiator, startedAt: Date.now(), session };
+    this.sessions.add(entry);
     try {
-      const result = await new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS).run(initiator);
+      const result = await session.run(initiator);
+      session.phase = 'closing';
       await ch.close();
       this.metrics.sessions++;
       this.metrics.rounds += result.rounds;
@@ -149,6 +211,8 @@ export class SyncService implements Startable {
       if (e.code !== SyncErrorCode.Closed) this.init.onMisbehaviour?.(peer, e);
       return null;
     } finally {
+      this.sessions.delete(entry);
+      this.channels.delete(ch);
       clearTimeout(deadline);
       this.metrics.bytesIn += ch.bytesIn;
       this.metrics.bytesOut += ch.bytesOut;

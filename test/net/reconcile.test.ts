@@ -25,8 +25,13 @@ function reconcile(a: KeyIndex, b: KeyIndex, aKeys: Map<string, SyncKey>, bKeys:
     const wire: Frame = decodeFrame(encodeFrame({ type: FrameType.Reconcile, ranges }));
     assert.equal(wire.type, FrameType.Reconcile, 'reconcile frame round-trips');
     const step: ReconcileStep = processRanges(me, wire.type === FrameType.Reconcile ? wire.ranges : []);
-    for (const id of step.send) if (!otherKeys.has(id)) (otherKeys.set(id, myKeys.get(id)!), other.add(myKeys.get(id)!));
-    for (const id of step.want) if (otherKeys.has(id) && !myKeys.has(id)) (myKeys.set(id, otherKeys.get(id)!), me.add(otherKeys.get(id)!));
+    const copy = (id: string, from: Map<string, SyncKey>, to: Map<string, SyncKey>, toIndex: KeyIndex): void => {
+      if (to.has(id) || !from.has(id)) return;
+      to.set(id, from.get(id)!);
+      toIndex.add(from.get(id)!);
+    };
+    for (const id of step.send) copy(id, myKeys, otherKeys, other);
+    for (const id of step.want) copy(id, otherKeys, myKeys, me);
     ranges = step.ranges;
     if (turn === 1) rounds++;
   }
@@ -36,7 +41,10 @@ function reconcile(a: KeyIndex, b: KeyIndex, aKeys: Map<string, SyncKey>, bKeys:
 function build(keys: SyncKey[]): [KeyIndex, Map<string, SyncKey>] {
   const idx = new KeyIndex();
   const map = new Map<string, SyncKey>();
-  for (const k of keys) (idx.add(k), map.set(k.id, k));
+  for (const k of keys) {
+    idx.add(k);
+    map.set(k.id, k);
+  }
   return [idx, map];
 }
 
