@@ -4,6 +4,8 @@
  */
 const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void> }>> = {
   ingest: () => import('./ingest.js'),
+  propagation: () => import('./propagation.js'),
+  catchup: () => import('./catchup.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -62,7 +62,7 @@ export class MurmurNode implements NetworkHost {
     await store.open();
     const node = new MurmurNode(config, logger, store);
     try {
-      node.replay = await store.replay(node.log);
+      node.replay = await store.replay(node.log, { verifySignatures: false });
       for (const c of node.replay.corrupt) logger.error({ key: c.key, reason: c.reason }, 'corrupt store record skipped');
       if (node.replay.engineError !== null) logger.error({ err: node.replay.engineError }, 'store scan stopped early');
       node.replaying = false;

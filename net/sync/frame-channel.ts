@@ -59,11 +59,12 @@ export class FrameChannel {
     await this.out.onEmpty();
   }
 
-  /** Next frame, or null at a clean end of stream. */
-  async read(): Promise<Frame | null> {
+  /** Next frame, or null at a clean end of stream. `extraMs` extends this one wait. */
+  async read(extraMs = 0): Promise<Frame | null> {
     let timer: NodeJS.Timeout | undefined;
+    const limit = this.readTimeoutMs + extraMs;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SyncError(SyncErrorCode.Timeout, `no frame within ${this.readTimeoutMs} ms`)), this.readTimeoutMs);
+      timer = setTimeout(() => reject(new SyncError(SyncErrorCode.Timeout, `no frame within ${limit} ms`)), limit);
     });
     let bytes: Uint8Array;
     try {

@@ -28,30 +28,52 @@ function sortKey(k: SyncKey): string {
  * An additive fingerprint (as in Negentropy) resists the linear tricks that break XOR.
  */
 export class KeyIndex {
-  private readonly keys: string[] = [];
+  private keys: string[] = [];
   /** 8 big-endian 32-bit limbs per key, parallel to `keys`. */
-  private readonly limbs: number[] = [];
+  private limbs = new Float64Array(0);
+  /** Keys added since the last merge (inserts are buffered: merging per insert would be quadratic). */
+  private added: string[] = [];
+  private readonly known = new Set<string>();
 
   get size(): number {
-    return this.keys.length;
+    return this.keys.length + this.added.length;
   }
 
   add(k: SyncKey): void {
     const s = sortKey(k);
-    const at = this.lowerBoundString(s);
-    if (this.keys[at] === s) return;
-    this.keys.splice(at, 0, s);
-    const l: number[] = [];
-    for (let i = 0; i < LANES; i++) l.push(parseInt(k.id.slice(i * 8, i * 8 + 8), 16));
-    this.limbs.splice(at * LANES, 0, ...l);
+    if (this.known.has(s)) return;
+    this.known.add(s);
+    this.added.push(s);
+  }
+
+  /** Merges buffered keys into the sorted arrays: O(n + m log m) once per read burst. */
+  private compact(): void {
+    if (this.added.length === 0) return;
+    const add = this.added.sort();
+    this.added = [];
+    const keys = new Array<string>(this.keys.length + add.length);
+    const limbs = new Float64Array(keys.length * LANES);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < keys.length; k++) {
+      if (j >= add.length || (i < this.keys.length && this.keys[i]! < add[j]!)) {
+        keys[k] = this.keys[i]!;
+        limbs.set(this.limbs.subarray(i * LANES, i * LANES + LANES), k * LANES);
+        i++;
+      } else {
+        const s = add[j++]!;
+        keys[k] = s;
+        for (let l = 0; l < LANES; l++) limbs[k * LANES + l] = parseInt(s.slice(9 + l * 8, 17 + l * 8), 16);
+      }
+    }
+    this.keys = keys;
+    this.limbs = limbs;
   }
 
   /** Index of the first key >= k. */
   lowerBound(k: SyncKey): number {
-    return this.lowerBoundString(sortKey(k));
-  }
-
-  private lowerBoundString(s: string): number {
+    this.compact();
+    const s = sortKey(k);
     let lo = 0;
     let hi = this.keys.length;
     while (lo < hi) {
@@ -63,16 +85,19 @@ export class KeyIndex {
   }
 
   keyAt(i: number): SyncKey {
+    this.compact();
     const s = this.keys[i]!;
     return { height: parseInt(s.slice(0, 9), 16), id: s.slice(9) };
   }
 
   idAt(i: number): string {
+    this.compact();
     return this.keys[i]!.slice(9);
   }
 
   /** Fingerprint of the keys at indices [from, to). */
   fingerprint(from: number, to: number): Uint8Array {
+    this.compact();
     const acc = new Array<number>(LANES).fill(0);
     for (let i = from; i < to; i++) {
       const base = i * LANES;

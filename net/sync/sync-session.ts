@@ -37,6 +37,12 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   maxDuplicatesPerSession: 50_000,
 };
 
+/**
+ * Extra wait for the first frame of the peer's next turn, per update we just sent: the peer
+ * verifies and applies them before it answers (a 100k-update turn takes seconds).
+ */
+const REPLY_ALLOWANCE_MS_PER_UPDATE = 1;
+
 /** Sent frames are allowed to queue up to this many bytes before the sender waits for the stream. */
 const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const WANTED_IN_FIRST_TURN = 1_024;
@@ -64,6 +70,7 @@ export class SyncSession {
   private rejected = 0;
   private duplicates = 0;
   private wantsServed = 0;
+  private lastTurnSent = 0;
   /** What the session is doing now (for diagnostics). */
   phase = 'new';
 
@@ -102,8 +109,10 @@ export class SyncSession {
 
   private async readTurn(): Promise<Turn | null> {
     const turn: Turn = { ranges: [], wants: [], more: false };
+    let extraMs = this.lastTurnSent * REPLY_ALLOWANCE_MS_PER_UPDATE;
     for (;;) {
-      const f = await this.ch.read();
+      const f = await this.ch.read(extraMs);
+      extraMs = 0;
       if (f === null) return null;
       switch (f.type) {
         case FrameType.TurnEnd:
@@ -143,6 +152,7 @@ export class SyncSession {
     let batch: Uint8Array[] = [];
     let bytes = 0;
     let queued = 0;
+    this.lastTurnSent = keyed.length;
     for (const { id } of keyed) {
       const u = this.host.bytesOf(id);
       if (u === undefined) continue;

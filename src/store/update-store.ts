@@ -112,9 +112,12 @@ export class UpdateStore {
   /**
    * Rebuilds `log` from disk in key (topological) order. Each record is checked: its key must name
    * the id its bytes hash to, it must be accepted by the log, and its height must match the key.
+   * `verifySignatures: false` (node start-up) trusts signatures of records whose id checks out,
+   * since only verified updates are ever written; `murmur verify-store` verifies everything.
    * Failures are reported, never thrown: a damaged record cannot take the node down.
    */
-  async replay(log: Log): Promise<ReplayReport> {
+  async replay(log: Log, opts: { verifySignatures?: boolean } = {}): Promise<ReplayReport> {
+    const verify = opts.verifySignatures ?? true;
     const corrupt: CorruptRecord[] = [];
     let records = 0;
     let applied = 0;
@@ -123,7 +126,7 @@ export class UpdateStore {
       for await (const [key, value] of this.db.iterator()) {
         records++;
         const keyHex = Buffer.from(key).toString('hex');
-        const problem = this.checkAndApply(log, key, value);
+        const problem = this.checkAndApply(log, key, value, verify);
         if (problem === null) applied++;
         else corrupt.push({ key: keyHex, reason: problem });
       }
@@ -133,7 +136,7 @@ export class UpdateStore {
     return { records, applied, corrupt, engineError };
   }
 
-  private checkAndApply(log: Log, key: Uint8Array, value: Uint8Array): string | null {
+  private checkAndApply(log: Log, key: Uint8Array, value: Uint8Array, verify: boolean): string | null {
     if (key.length !== KEY_BYTES) return `key of ${key.length} bytes`;
     const keyId = Buffer.from(key.subarray(4)).toString('hex');
     let id: string;
@@ -144,7 +147,9 @@ export class UpdateStore {
       throw err;
     }
     if (id !== keyId) return `record hashes to ${id}`;
-    const o = log.offer(value);
+    // Without `verify`, the id check above (SHA-256 over header and signature) is what proves the
+    // bytes are the ones whose signature this node verified before storing them.
+    const o = log.offer(value, { signatureVerified: !verify });
     if (o.status === 'rejected') return `record rejected on replay: ${o.code}`;
     if (o.status === 'pending') return `record's deps are missing from the store`;
     const height = new DataView(key.buffer, key.byteOffset, 4).getUint32(0);

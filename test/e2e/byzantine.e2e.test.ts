@@ -51,7 +51,7 @@ test('bad HTTP input gets a 4xx with a typed code, and nothing is stored', async
     rmSync(dir, { recursive: true, force: true });
   });
   const api = node.apiUrl!;
-  const post = (body: BodyInit, type = 'application/octet-stream') =>
+  const post = (body: string | Uint8Array, type = 'application/octet-stream') =>
     fetch(`${api}/v1/updates`, { method: 'POST', headers: { 'content-type': type }, body });
 
   const good = authorFor('http').next([attest('H', 1, 1)], 1).bytes;

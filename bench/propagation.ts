@@ -1,0 +1,151 @@
+import { gossipsub, type GossipSub } from '@chainsafe/libp2p-gossipsub';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { tcp } from '@libp2p/tcp';
+import { identify } from '@libp2p/identify';
+import { createHash } from 'node:crypto';
+import { createLibp2p, type Libp2p } from 'libp2p';
+import { Author, KIND_ATTESTATION, Signer, type OpInput } from '../crdt/index.js';
+import type { MurmurNode } from '../src/node.js';
+import { benchCluster, until } from './cluster.js';
+import { report, seedFor } from './common.js';
+
+const NODES = 5;
+const IN_FLIGHT = 64;
+
+function ops(n: number, i: number): OpInput[] {
+  return Array.from({ length: n }, (_, j) => ({
+    kind: KIND_ATTESTATION,
+    body: { feed: `FEED-${j}/USD`, exponent: -8, mantissa: 250_000_000_000 + i, confidence: 50_000, observedAtMs: 1_700_000_000_000 + i, sources: [] },
+  }));
+}
+
+/** Raw gossipsub: 5 plain libp2p nodes, same transport and settings, no validator; msgs/s to all. */
+async function rawGossipRate(messages: number): Promise<number> {
+  const nodes: Libp2p<{ pubsub: GossipSub }>[] = [];
+  for (let i = 0; i < NODES; i++) {
+    const node = (await createLibp2p({
+      addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      services: {
+        identify: identify(),
+        pubsub: gossipsub({
+          globalSignaturePolicy: 'StrictNoSign',
+          msgIdFn: (m) => createHash('sha256').update(m.data).digest(),
+          allowPublishToZeroTopicPeers: true,
+        }),
+      },
+    })) as unknown as Libp2p<{ pubsub: GossipSub }>;
+    node.services.pubsub.subscribe('raw');
+    for (const other of nodes) await node.dial(other.getMultiaddrs()[0]!);
+    nodes.push(node);
+  }
+  await until(() => nodes.every((n) => n.services.pubsub.getMeshPeers('raw').length >= NODES - 1), 10_000);
+  let received = 0;
+  for (const n of nodes.slice(1)) n.services.pubsub.addEventListener('message', () => received++);
+  const t0 = performance.now();
+  for (let i = 0; i < messages; i++) {
+    const data = new Uint8Array(200);
+    new DataView(data.buffer).setUint32(0, i);
+    await nodes[0]!.services.pubsub.publish('raw', data);
+    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+  }
+  await until(() => received >= messages * (NODES - 1), 30_000);
+  const rate = received / (NODES - 1) / ((performance.now() - t0) / 1000);
+  await Promise.all(nodes.map((n) => n.stop()));
+  return rate;
+}
+
+/** Submits every publisher's updates to its node (IN_FLIGHT at a time each); resolves when all 5 nodes hold them. */
+async function deliver(nodes: MurmurNode[], perPublisher: Uint8Array[][]): Promise<number> {
+  const target = nodes[0]!.log.size + perPublisher.reduce((n, u) => n + u.length, 0);
+  const t0 = performance.now();
+  await Promise.all(
+    perPublisher.map(async (updates, p) => {
+      const node = nodes[p % nodes.length]!;
+      for (let i = 0; i < updates.length; i += IN_FLIGHT) await Promise.all(updates.slice(i, i + IN_FLIGHT).map((u) => node.submit(u)));
+    }),
+  );
+  if (!(await until(() => nodes.every((n) => n.log.size >= target), 120_000))) throw new Error(`not delivered: ${nodes.map((n) => n.log.size)}`);
+  return (performance.now() - t0) / 1000;
+}
+
+function signed(publishers: number, updatesEach: number, opsEach: number, label: string): Uint8Array[][] {
+  return Array.from({ length: publishers }, (_, p) => {
+    const a = new Author(new Signer(seedFor(`${label}-${p}`)));
+    return Array.from({ length: updatesEach }, (_, i) => a.next(ops(opsEach, i), 1_700_000_000_000 + i).bytes);
+  });
+}
+
+/** Publishes single-op updates at `rate`/s for `seconds` from every node; publish-to-apply latencies (ms). */
+async function latencies(nodes: MurmurNode[], rate: number, seconds: number): Promise<number[]> {
+  const pubs = nodes.map((_, p) => new Author(new Signer(seedFor(`lat-${p}`))));
+  const sentAt = new Map<string, number>();
+  const lat: number[] = [];
+  nodes.forEach((n) => n.log.onAccept((rec) => {
+    const t = sentAt.get(rec.id);
+    if (t !== undefined) lat.push(performance.now() - t);
+  }));
+  const total = Math.floor(rate * seconds);
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i / rate) * 1000;
+    while (performance.now() < due) await new Promise((r) => setTimeout(r, 1));
+    const p = i % nodes.length;
+    const u = pubs[p]!.next(ops(1, i), Date.now());
+    sentAt.set(u.id, performance.now());
+    void nodes[p]!.submit(u.bytes);
+  }
+  await until(() => lat.length >= total * nodes.length, 30_000);
+  return lat.sort((a, b) => a - b);
+}
+
+export async function main(): Promise<void> {
+  const raw = await rawGossipRate(5_000);
+  const c = await benchCluster(NODES, 'prop');
+  try {
+    await until(() => c.nodes.every((n) => n.network.peers().length >= NODES - 1), 10_000);
+    await new Promise((r) => setTimeout(r, 1_500)); // gossip mesh heartbeat
+    const one50 = signed(1, 200, 50, 'one50');
+    const opsOne = (200 * 50) / (await deliver(c.nodes, one50));
+    const many50 = signed(NODES, 40, 50, 'many50');
+    const opsMany = (NODES * 40 * 50) / (await deliver(c.nodes, many50));
+    const one1 = signed(1, 1_500, 1, 'one1');
+    const singleOne = 1_500 / (await deliver(c.nodes, one1));
+    const many1 = signed(NODES, 300, 1, 'many1');
+    const singleMany = (NODES * 300) / (await deliver(c.nodes, many1));
+    const peak = Math.max(singleOne, singleMany);
+    const lat = await latencies(c.nodes, peak / 2, 3);
+    const pct = (q: number): number => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN;
+    report(
+      [
+        ['raw gossipsub msgs/s to all 4 peers (baseline)', Math.round(raw)],
+        ['50-op updates, one publisher: ops/s all nodes', Math.round(opsOne)],
+        ['50-op updates, 5 publishers: ops/s all nodes', Math.round(opsMany)],
+        ['1-op updates, one publisher: updates/s all nodes', Math.round(singleOne)],
+        ['1-op updates, 5 publishers: updates/s all nodes', Math.round(singleMany)],
+        ['single-op ratio to raw gossipsub', singleMany / raw],
+        [`latency at ${Math.round(peak / 2)} updates/s: p50 ms`, pct(0.5)],
+        ['latency p99 ms (target < 250)', pct(0.99)],
+      ],
+      {
+        bench: 'propagation',
+        raw_gossip_msgs_per_s: Math.round(raw),
+        ops_per_s_all_nodes: Math.round(Math.max(opsOne, opsMany)),
+        ops_per_s_one_publisher: Math.round(opsOne),
+        ops_per_s_five_publishers: Math.round(opsMany),
+        single_op_updates_per_s_all_nodes: Math.round(peak),
+        single_op_one_publisher: Math.round(singleOne),
+        single_op_five_publishers: Math.round(singleMany),
+        ratio_to_raw_gossip: Number((peak / raw).toFixed(3)),
+        latency_rate_per_s: Math.round(peak / 2),
+        p50_ms: Number(pct(0.5).toFixed(1)),
+        p99_ms: Number(pct(0.99).toFixed(1)),
+      },
+    );
+  } finally {
+    await c.stop();
+  }
+}
