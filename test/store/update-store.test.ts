@@ -6,13 +6,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Log } from '../../crdt/index.js';
-import { UpdateStore } from '../../src/store/update-store.js';
+import { UpdateStore, type ReplayReport } from '../../src/store/update-store.js';
 import { attest, authorFor } from '../helpers/fixtures.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'murmur-store-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Opens the store at `dir` afresh, replays it into a new log, and closes it. */
+async function reopen(dir: string): Promise<{ log: Log; report: ReplayReport }> {
+  const store = new UpdateStore(dir);
+  await store.open();
+  const log = new Log();
+  const report = await store.replay(log);
+  await store.close();
+  return { log, report };
 }
 
 async function fill(store: UpdateStore, n: number): Promise<Log> {
@@ -32,11 +42,7 @@ test('store: a restart rebuilds the same state and digest', async (t) => {
   const log = await fill(store, 300);
   await store.close();
 
-  const again = new UpdateStore(dir);
-  await again.open();
-  const replayed = new Log();
-  const report = await again.replay(replayed);
-  await again.close();
+  const { log: replayed, report } = await reopen(dir);
   assert.equal(report.records, 300, 'all records read');
   assert.equal(report.applied, 300, 'all records applied');
   assert.deepEqual(report.corrupt, [], 'no corruption');
@@ -59,11 +65,7 @@ test('store: corrupted records are reported and skipped, and the node still star
   await store.level.put(new Uint8Array([1, 2, 3]), new Uint8Array([4]));
   await store.close();
 
-  const again = new UpdateStore(dir);
-  await again.open();
-  const replayed = new Log();
-  const report = await again.replay(replayed);
-  await again.close();
+  const { log: replayed, report } = await reopen(dir);
   assert.equal(report.corrupt.length, 2, 'both damaged records are reported');
   assert.match(report.corrupt.map((c) => c.reason).join('\n'), /key of 3 bytes/, 'malformed key reported');
   assert.match(report.corrupt.map((c) => c.reason).join('\n'), /hashes to/, 'flipped value reported');
