@@ -8,6 +8,7 @@ import { loadOrCreateKeyFile } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { UpdateStore, type ReplayReport } from './store/update-store.js';
 import { ApiServer } from './http/api-server.js';
+import { VERIFY_POOL_MIN_BATCH, VerifierPool } from './verify/verifier-pool.js';
 
 /** Updates offered between two yields to the event loop during a sync batch. */
 export const OFFER_YIELD_EVERY = 64;
@@ -43,6 +44,8 @@ export class MurmurNode implements NetworkHost {
   network!: MurmurNetwork;
   replay!: ReplayReport;
   api: ApiServer | null = null;
+  /** Verifies large sync batches on all cores. */
+  readonly verifier = new VerifierPool();
   apiUrl: string | null = null;
 
   private constructor(
@@ -85,6 +88,7 @@ export class MurmurNode implements NetworkHost {
       }
     } catch (err) {
       await node.network?.stop().catch(() => undefined);
+      await node.verifier.close();
       await store.close();
       throw err;
     }
@@ -132,10 +136,16 @@ export class MurmurNode implements NetworkHost {
     return o;
   }
 
-  async offerBatch(updates: Uint8Array[]): Promise<Outcome[]> {
+  /** Large batches are checked on the worker pool; small ones are left to Log.offer (no flags). */
+  preverify(updates: Uint8Array[]): Promise<boolean[]> {
+    return updates.length >= VERIFY_POOL_MIN_BATCH ? this.verifier.verify(updates) : Promise.resolve([]);
+  }
+
+  /** An update whose flag is false is offered unflagged, so the log re-checks it and rejects it with its exact code. */
+  async offerBatch(updates: Uint8Array[], _peer: string, verified: boolean[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
     for (let i = 0; i < updates.length; i++) {
-      out.push(this.publishReleased(this.log.offer(updates[i]!)));
+      out.push(this.publishReleased(this.log.offer(updates[i]!, { signatureVerified: verified[i] === true })));
       if (i % OFFER_YIELD_EVERY === OFFER_YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return out;
@@ -178,6 +188,7 @@ export class MurmurNode implements NetworkHost {
     this.stopping = true;
     await this.api?.close();
     await this.network.stop();
+    await this.verifier.close();
     await this.store.close();
     this.logger.info({ updates: this.log.size, digest: this.log.digest() }, 'node stopped');
     this.logger.flush();

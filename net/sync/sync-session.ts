@@ -12,8 +12,13 @@ export interface SyncHost {
   bytesOf(id: string): Uint8Array | undefined;
   /** Dep ids that pending updates wait for. */
   wanted(max: number): string[];
-  /** Offers updates received from `peer`, in order; yields to the event loop as it goes. */
-  offerBatch(updates: Uint8Array[], peer: string): Promise<Outcome[]>;
+  /**
+   * Starts checking the signatures of a received batch (on worker threads); resolves to one
+   * "verified" flag per update. Called as frames arrive, so checks overlap with applying.
+   */
+  preverify(updates: Uint8Array[]): Promise<boolean[]>;
+  /** Offers updates received from `peer`, in order, with the flags from `preverify`; yields as it goes. */
+  offerBatch(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]>;
 }
 
 export interface SyncLimits {
@@ -43,6 +48,9 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
  */
 const REPLY_ALLOWANCE_MS_PER_UPDATE = 1;
 
+/** Received UPDATES frames being verified or applied at once (read-ahead bound). */
+const APPLY_AHEAD_FRAMES = 4;
+
 /** Sent frames are allowed to queue up to this many bytes before the sender waits for the stream. */
 const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const WANTED_IN_FIRST_TURN = 1_024;
@@ -71,6 +79,8 @@ export class SyncSession {
   private duplicates = 0;
   private wantsServed = 0;
   private lastTurnSent = 0;
+  private applying: Promise<void> = Promise.resolve();
+  private applyingFrames = 0;
   /** What the session is doing now (for diagnostics). */
   phase = 'new';
 
@@ -113,9 +123,13 @@ export class SyncSession {
     for (;;) {
       const f = await this.ch.read(extraMs);
       extraMs = 0;
-      if (f === null) return null;
+      if (f === null) {
+        await this.applying;
+        return null;
+      }
       switch (f.type) {
         case FrameType.TurnEnd:
+          await this.applying; // everything the peer sent this turn is applied before we answer
           turn.more = f.more;
           return turn;
         case FrameType.Reconcile:
@@ -134,9 +148,26 @@ export class SyncSession {
     }
   }
 
+  /**
+   * Starts verifying `updates` at once and queues them to be applied after earlier frames; waits
+   * only when APPLY_AHEAD_FRAMES frames are already in flight.
+   */
   private async receive(updates: Uint8Array[]): Promise<void> {
-    const outcomes = await this.host.offerBatch(updates, this.peer);
-    this.result.received += updates.length;
+    const verified = this.host.preverify(updates);
+    this.applyingFrames++;
+    this.applying = this.applying.then(async () => {
+      try {
+        this.count(updates.length, await this.host.offerBatch(updates, this.peer, await verified));
+      } finally {
+        this.applyingFrames--;
+      }
+    });
+    this.applying.catch(() => undefined); // observed by the awaits below and at the turn's end
+    if (this.applyingFrames >= APPLY_AHEAD_FRAMES) await this.applying;
+  }
+
+  private count(received: number, outcomes: Outcome[]): void {
+    this.result.received += received;
     for (const o of outcomes) {
       if (o.status === 'accepted') this.result.accepted += 1 + o.released.length;
       else if (o.status === 'rejected') this.rejected++;

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Log, RejectCode, decodeUpdate, verifyStrict } from '../../crdt/index.js';
+import { VerifierPool } from '../../src/verify/verifier-pool.js';
+import { attest, authorFor } from '../helpers/fixtures.js';
+
+test('the verifier pool agrees with the inline strict check, and flagged offers keep exact reject codes', async (t) => {
+  const pool = new VerifierPool(2);
+  t.after(() => pool.close());
+  const a = authorFor('pool');
+  const updates = Array.from({ length: 300 }, (_, i) => a.next([attest('P', i, i)], i).bytes);
+  const forged = updates.map((u, i) => {
+    if (i % 7 !== 3) return u;
+    const f = u.slice();
+    f[f.length - 2]! ^= 0x10;
+    return f;
+  });
+  const batch = [...forged, new Uint8Array([1, 2, 3])];
+  const flags = await pool.verify(batch);
+  assert.equal(flags.length, batch.length, 'one flag per update');
+  batch.forEach((b, i) => {
+    let inline = false;
+    try {
+      const u = decodeUpdate(b);
+      inline = verifyStrict(u.author, u.signed, u.signature);
+    } catch {
+      inline = false;
+    }
+    assert.equal(flags[i], inline, `update ${i}: pool and inline agree`);
+  });
+  const log = new Log();
+  const outcomes = batch.map((b, i) => log.offer(b, { signatureVerified: flags[i] === true }));
+  outcomes.forEach((o, i) => {
+    if (i === batch.length - 1) assert.equal(o.status === 'rejected' && o.code, RejectCode.BadEncoding, 'garbage keeps bad-encoding');
+    else if (i % 7 === 3) assert.equal(o.status === 'rejected' && o.code, RejectCode.BadSignature, `forged update ${i} keeps bad-signature`);
+  });
+});
