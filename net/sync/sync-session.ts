@@ -138,6 +138,7 @@ export class SyncSession {
           break;
         case FrameType.Want:
           turn.wants.push(...f.ids);
+          if (this.wantsServed + turn.wants.length > this.limits.maxWantPerSession) throw new SyncError(SyncErrorCode.TooMuch, 'peer asked for too many updates');
           break;
         case FrameType.Updates:
           this.phase = 'apply';
