@@ -12,21 +12,3 @@ export type Outcome =
       readonly held: boolean;
     }
   | { readonly status: 'rejected'; readonly id: string | null; readonly code: RejectCode; readonly reason: string };
-
-/** Maps an outcome to the gossip verdict of docs/PROTOCOL.md ("Gossip actions"). */
-export enum GossipAction {
-  Accept = 'ACCEPT',
-  Ignore = 'IGNORE',
-  Reject = 'REJECT',
-}
-
-export function gossipAction(o: Outcome): GossipAction {
-  switch (o.status) {
-    case 'accepted':
-      return GossipAction.Accept;
-    case 'rejected':
-      return GossipAction.Reject;
-    default:
-      return GossipAction.Ignore;
-  }
-}

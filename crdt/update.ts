@@ -62,8 +62,11 @@ function idOf(header: Uint8Array, signature: Uint8Array): string {
   return toHex(sha256One(buf));
 }
 
-/** DOMAIN_SIGNATURE || wire prefix || SHA-256(DOMAIN_OPS || op list), in one allocation. */
-function buildSigned(body: Uint8Array, opsStart: number, opsEnd: number): Uint8Array {
+/**
+ * DOMAIN_SIGNATURE || wire prefix || SHA-256(DOMAIN_OPS || op list), in one allocation: the bytes
+ * an author signs, for an update body whose op list spans [opsStart, opsEnd).
+ */
+export function buildSigned(body: Uint8Array, opsStart: number, opsEnd: number): Uint8Array {
   const d = DOMAIN_SIGNATURE.length;
   const signed = new Uint8Array(d + opsStart + HASH_BYTES);
   signed.set(DOMAIN_SIGNATURE);

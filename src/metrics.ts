@@ -38,6 +38,7 @@ export function renderMetrics(node: MurmurNode): string {
         [{ direction: 'in' }, sync.bytesIn],
         [{ direction: 'out' }, sync.bytesOut],
       ]),
+      family('murmur_sync_forced_closes_total', 'counter', 'Sync streams aborted after a close timed out.', [[{}, sync.forcedCloses]]),
       family(
         'murmur_sync_failures_total',
         'counter',

@@ -31,8 +31,6 @@ export class SyncError extends Error {
  * timeout on every read, and byte counters for metrics and the catch-up benchmark.
  */
 export class FrameChannel {
-  /** Sessions whose close had to be forced (process-wide; a metric). */
-  static closeTimeouts = 0;
   private readonly out: Pushable<Uint8Array>;
   private readonly frames: AsyncIterator<Uint8ArrayList>;
   private readonly writing: Promise<void>;
@@ -92,9 +90,9 @@ export class FrameChannel {
   /**
    * Ends our side: waits up to SYNC_CLOSE_TIMEOUT_MS for queued frames to be written and the stream
    * to close, then aborts it. (A peer that has read our last turn may stop reading at once, and
-   * a graceful close can then wait forever.)
+   * a graceful close can then wait forever.) Returns false when the stream had to be aborted.
    */
-  async close(): Promise<void> {
+  async close(): Promise<boolean> {
     this.out.end();
     const closed = this.writing.then(() => this.stream.close()).then(
       () => true,
@@ -106,10 +104,8 @@ export class FrameChannel {
     });
     const ok = await Promise.race([closed, timedOut]);
     clearTimeout(timer);
-    if (!ok) {
-      FrameChannel.closeTimeouts++;
-      this.stream.abort(new SyncError(SyncErrorCode.Closed, 'close timed out'));
-    }
+    if (!ok) this.stream.abort(new SyncError(SyncErrorCode.Closed, 'close timed out'));
+    return ok;
   }
 
   abort(err: Error): void {

@@ -33,17 +33,15 @@ export class KeyIndex {
   private limbs = new Float64Array(0);
   /** Keys added since the last merge (inserts are buffered: merging per insert would be quadratic). */
   private added: string[] = [];
-  private readonly known = new Set<string>();
 
   get size(): number {
-    return this.keys.length + this.added.length;
+    this.compact();
+    return this.keys.length;
   }
 
+  /** Adds a key (a key already present is ignored when the buffer is merged). */
   add(k: SyncKey): void {
-    const s = sortKey(k);
-    if (this.known.has(s)) return;
-    this.known.add(s);
-    this.added.push(s);
+    this.added.push(sortKey(k));
   }
 
   /** Merges buffered keys into the sorted arrays: O(n + m log m) once per read burst. */
@@ -51,23 +49,23 @@ export class KeyIndex {
     if (this.added.length === 0) return;
     const add = this.added.sort();
     this.added = [];
-    const keys = new Array<string>(this.keys.length + add.length);
-    const limbs = new Float64Array(keys.length * LANES);
+    const keys: string[] = [];
+    const limbs = new Float64Array((this.keys.length + add.length) * LANES);
     let i = 0;
     let j = 0;
-    for (let k = 0; k < keys.length; k++) {
-      if (j >= add.length || (i < this.keys.length && this.keys[i]! < add[j]!)) {
-        keys[k] = this.keys[i]!;
-        limbs.set(this.limbs.subarray(i * LANES, i * LANES + LANES), k * LANES);
-        i++;
-      } else {
-        const s = add[j++]!;
-        keys[k] = s;
-        for (let l = 0; l < LANES; l++) limbs[k * LANES + l] = parseInt(s.slice(9 + l * 8, 17 + l * 8), 16);
-      }
+    while (i < this.keys.length || j < add.length) {
+      const fromOld = j >= add.length || (i < this.keys.length && this.keys[i]! <= add[j]!);
+      const s = fromOld ? this.keys[i]! : add[j]!;
+      if (fromOld) i++;
+      else j++;
+      if (keys.length > 0 && keys[keys.length - 1] === s) continue; // duplicate
+      const k = keys.length;
+      keys.push(s);
+      if (fromOld) limbs.set(this.limbs.subarray((i - 1) * LANES, i * LANES), k * LANES);
+      else for (let l = 0; l < LANES; l++) limbs[k * LANES + l] = parseInt(s.slice(9 + l * 8, 17 + l * 8), 16);
     }
     this.keys = keys;
-    this.limbs = limbs;
+    this.limbs = limbs.slice(0, keys.length * LANES);
   }
 
   /** Index of the first key >= k. */

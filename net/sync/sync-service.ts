@@ -23,6 +23,8 @@ export interface SyncMetrics {
   bytesOut: number;
   updatesReceived: number;
   updatesSent: number;
+  /** Sessions whose stream had to be aborted because a graceful close did not finish in time. */
+  forcedCloses: number;
   failures: Partial<Record<SyncErrorCode, number>>;
 }
 
@@ -49,16 +51,12 @@ export interface SyncComponents {
  * everything, hop by hop). At most one outbound session per peer at a time.
  */
 export class SyncService implements Startable {
-  readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, failures: {} };
+  readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, forcedCloses: 0, failures: {} };
   private readonly running = new Map<string, Promise<SessionResult | null>>();
   /** Sessions (either direction) in progress; one at a time, so two peers never send us the same updates at once. */
   private active = 0;
   private readonly queue: (() => void)[] = [];
   private readonly channels = new Set<FrameChannel>();
-  /** Sessions in progress, for diagnostics: peer, role, phase, start time. */
-  readonly sessions = new Set<{ peer: string; initiator: boolean; startedAt: number; session: SyncSession }>();
-  /** Where the service is (for diagnostics). */
-  stage = 'idle';
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private interval: NodeJS.Timeout | undefined;
   private topologyId: string | undefined;
@@ -97,9 +95,7 @@ export class SyncService implements Startable {
     // Do not wait for peers: abort open sessions, and let queued ones see `started` and give up.
     for (const ch of this.channels) ch.abort(new SyncError(SyncErrorCode.Closed, 'stopping'));
     for (const wake of this.queue.splice(0)) wake();
-    this.stage = 'stopping';
     await Promise.allSettled(this.running.values());
-    this.stage = 'stopped';
   }
 
   /** Schedules a session with `peer` after `delayMs` (coalescing repeated requests). */
@@ -157,7 +153,6 @@ export class SyncService implements Startable {
   private async initiateLocked(peer: PeerId): Promise<SessionResult | null> {
     if (!this.started) return null;
     let stream: Stream;
-    this.stage = `opening ${peer.toString().slice(-6)}`;
     try {
       const conn = await this.components.connectionManager.openConnection(peer, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
       stream = await conn.newStream(this.init.protocol, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
@@ -165,10 +160,7 @@ export class SyncService implements Startable {
       this.fail(SyncErrorCode.Closed);
       return null;
     }
-    this.stage = 'session';
-    return this.session(stream, peer, true).finally(() => {
-      this.stage = 'idle';
-    });
+    return this.session(stream, peer, true);
   }
 
   private async respond(stream: Stream, connection: Connection): Promise<void> {
@@ -192,13 +184,9 @@ export class SyncService implements Startable {
       () => ch.abort(new SyncError(SyncErrorCode.Timeout, 'session deadline')),
       this.init.sessionTimeoutMs ?? SYNC_SESSION_TIMEOUT_MS,
     );
-    const session = new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS);
-    const entry = { peer: peer.toString(), initiator, startedAt: Date.now(), session };
-    this.sessions.add(entry);
     try {
-      const result = await session.run(initiator);
-      session.phase = 'closing';
-      await ch.close();
+      const result = await new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS).run(initiator);
+      if (!(await ch.close())) this.metrics.forcedCloses++;
       this.metrics.sessions++;
       this.metrics.rounds += result.rounds;
       this.metrics.updatesReceived += result.received;
@@ -211,7 +199,6 @@ export class SyncService implements Startable {
       if (e.code !== SyncErrorCode.Closed) this.init.onMisbehaviour?.(peer, e);
       return null;
     } finally {
-      this.sessions.delete(entry);
       this.channels.delete(ch);
       clearTimeout(deadline);
       this.metrics.bytesIn += ch.bytesIn;

@@ -81,8 +81,6 @@ export class SyncSession {
   private lastTurnSent = 0;
   private applying: Promise<void> = Promise.resolve();
   private applyingFrames = 0;
-  /** What the session is doing now (for diagnostics). */
-  phase = 'new';
 
   constructor(
     private readonly ch: FrameChannel,
@@ -92,12 +90,9 @@ export class SyncSession {
   ) {}
 
   async run(initiator: boolean): Promise<SessionResult> {
-    this.phase = 'first-turn';
     if (initiator) await this.sendTurn(initialRanges(this.host.index), this.host.wanted(WANTED_IN_FIRST_TURN), [], true);
     for (;;) {
-      this.phase = 'read';
       const t = await this.readTurn();
-      this.phase = 'process';
       if (t === null) break;
       if (initiator && ++this.result.rounds > this.limits.maxRounds) {
         throw new SyncError(SyncErrorCode.TooMuch, `more than ${this.limits.maxRounds} round trips`);
@@ -109,11 +104,9 @@ export class SyncSession {
       const want = step.want.filter((id) => !this.host.has(id));
       const more = step.ranges.length > 0 || want.length > 0;
       if (!t.more && send.length === 0 && !more) break;
-      this.phase = 'send';
       await this.sendTurn(step.ranges, want, send, more);
       if (!more && !t.more) break;
     }
-    this.phase = 'done';
     return this.result;
   }
 
@@ -141,9 +134,7 @@ export class SyncSession {
           if (this.wantsServed + turn.wants.length > this.limits.maxWantPerSession) throw new SyncError(SyncErrorCode.TooMuch, 'peer asked for too many updates');
           break;
         case FrameType.Updates:
-          this.phase = 'apply';
           await this.receive(f.updates);
-          this.phase = 'read';
           break;
       }
     }
@@ -195,9 +186,7 @@ export class SyncSession {
         batch = [];
         bytes = 0;
         if (queued >= SEND_HIGH_WATER_BYTES) {
-          this.phase = 'drain';
           await this.ch.drained();
-          this.phase = 'send';
           queued = 0;
         }
       }

@@ -2,16 +2,13 @@ import { createHash } from 'node:crypto';
 import {
   Author,
   ByteWriter,
-  DOMAIN_OPS,
-  HASH_BYTES,
   KIND_ATTESTATION,
   KIND_AUDIT,
   KIND_DELTA,
   Signer,
   UPDATE_VERSION,
+  buildSigned,
   f32Delta,
-  sha256,
-  signingInput,
   type Attestation,
   type AuditEvent,
   type OpInput,
@@ -55,9 +52,6 @@ export function rawSignedUpdate(
   w.varint(f.ops.length);
   f.ops.forEach((op) => w.varint(op.kind).varint(op.payload.length).bytes(op.payload));
   const body = w.finish();
-  const header = new Uint8Array(opsStart + HASH_BYTES);
-  header.set(body.subarray(0, opsStart));
-  header.set(sha256(DOMAIN_OPS, body.subarray(opsStart)), opsStart);
-  const sig = signer.sign(signingInput(header));
+  const sig = signer.sign(buildSigned(body, opsStart, body.length));
   return Uint8Array.from([...body, ...sig]);
 }

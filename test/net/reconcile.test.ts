@@ -84,4 +84,7 @@ test('fingerprints are order-independent', () => {
   const [y] = build(new Prng(9).shuffle([...keys]));
   assert.deepEqual(x.fingerprint(0, 500), y.fingerprint(0, 500), 'same set, same fingerprint');
   assert.notDeepEqual(x.fingerprint(0, 499), y.fingerprint(0, 500), 'different set, different fingerprint');
+  for (const k of keys.slice(0, 100)) y.add(k);
+  assert.equal(y.size, 500, 'adding present keys again changes nothing');
+  assert.deepEqual(y.fingerprint(0, 500), x.fingerprint(0, 500), 'nor the fingerprint');
 });
