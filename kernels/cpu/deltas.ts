@@ -1,0 +1,170 @@
+import type { FixedDeltas } from '../fixed-point.js';
+import { coarse, mulShift16, mulhiU32 } from '../int-math.js';
+import { philoxU32, DrawPurpose } from '../philox.js';
+import { GAUSS_QUANTILES, GAUSS_TABLE_BITS } from '../gaussian-table.js';
+import { QUANT_BLOCK } from '../limits.js';
+
+/**
+ * CPU reference of the coordinate-wise and pairwise delta kernels. Every output is an exact
+ * integer (held in float64, always below 2^53), so the WebGPU backend can and must match it bit
+ * for bit.
+ */
+
+/** sum_k weight_k * q_k[i] for each coordinate i. */
+export function weightedSumCpu(x: FixedDeltas, weights: Uint32Array): Float64Array {
+  const out = new Float64Array(x.d);
+  for (let r = 0; r < x.k; r++) {
+    const row = x.rows[r]!;
+    const w = weights[r]!;
+    for (let i = 0; i < x.d; i++) out[i] = out[i]! + w * row[i]!;
+  }
+  return out;
+}
+
+/** Rearranges a[lo..hi] so that a[k] holds the value of rank k, smaller ones left of it. */
+function select(a: Int32Array, lo: number, hi: number, k: number): void {
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+function gather(x: FixedDeltas, i: number, into: Int32Array): void {
+  for (let r = 0; r < x.k; r++) into[r] = x.rows[r]![i]!;
+}
+
+/** Coordinate-wise median; for even K the floor-average of the two middle values. */
+export function medianCpu(x: FixedDeltas): Float64Array {
+  const out = new Float64Array(x.d);
+  const col = new Int32Array(x.k);
+  const mid = x.k >> 1;
+  for (let i = 0; i < x.d; i++) {
+    gather(x, i, col);
+    select(col, 0, x.k - 1, mid);
+    if (x.k % 2 === 1) {
+      out[i] = col[mid]!;
+    } else {
+      let below = col[0]!;
+      for (let r = 1; r < mid; r++) if (col[r]! > below) below = col[r]!;
+      out[i] = Math.floor((below + col[mid]!) / 2);
+    }
+  }
+  return out;
+}
+
+/** Coordinate-wise sum of the K - 2t values left after dropping the t smallest and t largest. */
+export function trimmedSumCpu(x: FixedDeltas, t: number): Float64Array {
+  const out = new Float64Array(x.d);
+  const col = new Int32Array(x.k);
+  for (let i = 0; i < x.d; i++) {
+    gather(x, i, col);
+    if (t > 0) {
+      select(col, 0, x.k - 1, t);
+      select(col, t, x.k - 1, x.k - t - 1);
+    }
+    let s = 0;
+    for (let r = t; r < x.k - t; r++) s += col[r]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+/** Coarse rows (|c| <= 2^14) for norms and distances. */
+function coarseRows(x: FixedDeltas): Int16Array[] {
+  return x.rows.map((row) => {
+    const c = new Int16Array(x.d);
+    for (let i = 0; i < x.d; i++) c[i] = coarse(row[i]!);
+    return c;
+  });
+}
+
+/**
+ * Squared L2 distances between every pair of deltas (row-major K x K, symmetric) and each delta's
+ * squared norm, on coarse coordinates. Exact integers below 2^53.
+ */
+export function gramCpu(x: FixedDeltas, pairs: boolean): { distances: Float64Array; norms: Float64Array } {
+  const c = coarseRows(x);
+  const distances = new Float64Array(x.k * x.k);
+  const norms = new Float64Array(x.k);
+  for (let a = 0; a < x.k; a++) {
+    const ca = c[a]!;
+    let n = 0;
+    for (let i = 0; i < x.d; i++) n += ca[i]! * ca[i]!;
+    norms[a] = n;
+    for (let b = a + 1; pairs && b < x.k; b++) {
+      const cb = c[b]!;
+      let s = 0;
+      for (let i = 0; i < x.d; i++) {
+        const diff = ca[i]! - cb[i]!;
+        s += diff * diff;
+      }
+      distances[a * x.k + b] = distances[b * x.k + a] = s;
+    }
+  }
+  return { distances, norms };
+}
+
+/** Scales row r by factors[r] / 2^16 (0 <= factor <= 2^16), floor-rounded, exactly. */
+export function scaleRowsCpu(x: FixedDeltas, factors: Uint32Array): FixedDeltas {
+  const rows = x.rows.map((row, r) => {
+    const f = factors[r]!;
+    if (f === 65536) return row;
+    const out = new Int32Array(x.d);
+    for (let i = 0; i < x.d; i++) out[i] = mulShift16(row[i]!, f);
+    return out;
+  });
+  return { ...x, rows };
+}
+
+/** A standard normal draw in 2^-16 units for counter `i` (table lookup, linear interpolation). */
+export function gaussianAt(k0: number, k1: number, i: number): number {
+  const u = philoxU32(k0, k1, i, DrawPurpose.DpNoise);
+  const idx = u >>> (32 - GAUSS_TABLE_BITS);
+  const frac = (u >>> (16 - GAUSS_TABLE_BITS)) & 0xffff;
+  const lo = GAUSS_QUANTILES[idx]!;
+  return lo + mulShift16(GAUSS_QUANTILES[idx + 1]! - lo, frac);
+}
+
+export function gaussianCpu(k0: number, k1: number, start: number, count: number): Int32Array {
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = gaussianAt(k0, k1, start + i);
+  return out;
+}
+
+/**
+ * int8 codes with one scale per QUANT_BLOCK coordinates: m = max |q >> 6| in the block, and
+ * code = stochastic rounding of (q >> 6) * 127 / m, drawn from Philox at the coordinate.
+ */
+export function quantizeCpu(q: Int32Array, k0: number, k1: number): { codes: Int8Array; blockMax: Int32Array } {
+  const blocks = Math.ceil(q.length / QUANT_BLOCK);
+  const codes = new Int8Array(q.length);
+  const blockMax = new Int32Array(blocks);
+  for (let b = 0; b < blocks; b++) {
+    const end = Math.min(q.length, (b + 1) * QUANT_BLOCK);
+    let m = 0;
+    for (let i = b * QUANT_BLOCK; i < end; i++) m = Math.max(m, Math.abs(q[i]! >> 6));
+    blockMax[b] = m;
+    if (m === 0) continue;
+    for (let i = b * QUANT_BLOCK; i < end; i++) {
+      const t = (q[i]! >> 6) * 127;
+      const a = Math.floor(t / m);
+      const rem = t - a * m;
+      const up = mulhiU32(philoxU32(k0, k1, i, DrawPurpose.StochasticRounding), m) < rem ? 1 : 0;
+      codes[i] = a + up;
+    }
+  }
+  return { codes, blockMax };
+}

@@ -1,0 +1,30 @@
+/** Typed errors of the kernels. Codes are stable strings (docs/KERNELS.md lists them). */
+export enum KernelErrorCode {
+  /** An input is NaN or infinite. */
+  NonFinite = 'NON_FINITE',
+  /** An input is finite but outside the documented numeric domain. */
+  OutOfRange = 'OUT_OF_RANGE',
+  /** Shapes disagree, or a count is outside its bound. */
+  BadShape = 'BAD_SHAPE',
+  /** A parameter (trim fraction, f, clip norm, sigma...) is invalid. */
+  BadParameter = 'BAD_PARAMETER',
+  /** A differentially private release would exceed the stream's budget. */
+  BudgetExceeded = 'BUDGET_EXCEEDED',
+  /** The WebGPU backend cannot run: no adapter, device lost, out of memory. */
+  BackendUnavailable = 'BACKEND_UNAVAILABLE',
+}
+
+export class KernelError extends Error {
+  override readonly name = 'KernelError';
+  constructor(
+    readonly code: KernelErrorCode,
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${code}: ${field}: ${detail}`);
+  }
+}
+
+export function check(cond: boolean, code: KernelErrorCode, field: string, detail: string): asserts cond {
+  if (!cond) throw new KernelError(code, field, detail);
+}

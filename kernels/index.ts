@@ -1,0 +1,13 @@
+export * from './errors.js';
+export * from './limits.js';
+export * from './backend.js';
+export * from './attestation-batch.js';
+export * from './fixed-point.js';
+export * from './aggregator.js';
+export * from './multi-krum.js';
+export * from './privacy-accountant.js';
+export * from './quantize.js';
+export * from './compression.js';
+export * from './select-backend.js';
+export { philoxU32, DrawPurpose } from './philox.js';
+export * from './draw-key.js';
