@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   ingest: () => import('./ingest.js'),
   propagation: () => import('./propagation.js'),
   catchup: () => import('./catchup.js'),
+  kernels: () => import('./kernels.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -18,9 +18,8 @@ export function mulhiU32(a: number, b: number): number {
 
 /** floor(q * f / 2^16) for i32 q and 0 <= f <= 2^16, exactly (the product may exceed 2^32). */
 export function mulShift16(q: number, f: number): number {
-  const hi = q >> 16;
-  const lo = q & 0xffff;
-  return hi * f + Math.floor((lo * f) / 65536);
+  // (q >> 16) * f stays within 2^30; (q & 0xffff) * f < 2^32, so >>> floors it exactly.
+  return (q >> 16) * f + (((q & 0xffff) * f) >>> 16);
 }
 
 /** Rounded coarse coordinate: round-half-up of q / 2^16, |result| <= 2^14 for |q| < 2^30. */

@@ -17,8 +17,41 @@ export enum DrawPurpose {
   StochasticRounding = 1,
 }
 
-/** First output word of Philox4x32-10 for counter (c0, c1, 0, 0) under key (k0, k1). */
-export function philoxU32(k0: number, k1: number, c0: number, c1: number): number {
+const OUT = new Uint32Array(4);
+
+/**
+ * The draw for stream position `i` under a purpose: word (i mod 4) of Philox4x32-10 at counter
+ * (floor(i / 4), purpose, 0, 0), so one block of the generator serves four coordinates.
+ */
+export function philoxU32(k0: number, k1: number, i: number, purpose: number): number {
+  const j = i >>> 0; // positions wrap at 2^32, as u32 arithmetic does in WGSL
+  philox4(k0, k1, j >>> 2, purpose, OUT);
+  return OUT[j & 3]!;
+}
+
+/** philoxU32 for one (key, purpose), caching the last block: sequential positions cost 1/4. */
+export class PhiloxStream {
+  private readonly out = new Uint32Array(4);
+  private block = -1;
+
+  constructor(
+    private readonly k0: number,
+    private readonly k1: number,
+    private readonly purpose: number,
+  ) {}
+
+  at(i: number): number {
+    const j = i >>> 0;
+    if (j >>> 2 !== this.block) {
+      this.block = j >>> 2;
+      philox4(this.k0, this.k1, this.block, this.purpose, this.out);
+    }
+    return this.out[j & 3]!;
+  }
+}
+
+/** The four output words of Philox4x32-10 for counter (c0, c1, 0, 0) under key (k0, k1). */
+export function philox4(k0: number, k1: number, c0: number, c1: number, out: Uint32Array): void {
   let x0 = c0 >>> 0;
   let x1 = c1 >>> 0;
   let x2 = 0;
@@ -37,5 +70,8 @@ export function philoxU32(k0: number, k1: number, c0: number, c1: number): numbe
     key0 = (key0 + W0) >>> 0;
     key1 = (key1 + W1) >>> 0;
   }
-  return x0;
+  out[0] = x0;
+  out[1] = x1;
+  out[2] = x2;
+  out[3] = x3;
 }

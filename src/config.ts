@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { multiaddr } from '@multiformats/multiaddr';
 import { NETWORK_ID_RE } from '../net/protocol-ids.js';
 import { ConfigError } from './errors.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../kernels/backend.js';
 
 export interface NodeConfig {
   /** Where the key and the store live. */
@@ -22,6 +23,13 @@ export interface NodeConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Requests per second allowed per client IP (burst: the same number). */
   apiRateLimitPerS: number;
+  /** Where aggregation kernels run: auto (WebGPU, else CPU), webgpu (same, warns on fallback) or cpu. */
+  kernelBackend: BackendChoice;
+  /** Destroy an idle WebGPU device after this long (a live Dawn device can poll a core). */
+  gpuIdleMs: number;
+  /** Differential-privacy budget per delta stream: epsilon at delta (zCDP accounting). */
+  privacyEpsilon: number;
+  privacyDelta: number;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -37,6 +45,10 @@ export const DEFAULT_CONFIG: NodeConfig = {
   storeSync: true,
   logLevel: 'info',
   apiRateLimitPerS: 200,
+  kernelBackend: 'auto',
+  gpuIdleMs: 5_000,
+  privacyEpsilon: 10,
+  privacyDelta: 1e-6,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -75,6 +87,9 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
   if (typeof c.mdns !== 'boolean') throw new ConfigError('mdns', 'true or false', c.mdns);
   if (typeof c.storeSync !== 'boolean') throw new ConfigError('storeSync', 'true or false', c.storeSync);
   if (typeof c.logLevel !== 'string' || !LOG_LEVELS.includes(c.logLevel)) throw new ConfigError('logLevel', LOG_LEVELS.join(' | '), c.logLevel);
+  if (!BACKEND_CHOICES.includes(c.kernelBackend as BackendChoice)) throw new ConfigError('kernelBackend', BACKEND_CHOICES.join(' | '), c.kernelBackend);
+  if (typeof c.privacyEpsilon !== 'number' || !(c.privacyEpsilon > 0 && c.privacyEpsilon <= 1000)) throw new ConfigError('privacyEpsilon', 'a number in (0, 1000]', c.privacyEpsilon);
+  if (typeof c.privacyDelta !== 'number' || !(c.privacyDelta > 0 && c.privacyDelta < 1)) throw new ConfigError('privacyDelta', 'a number in (0, 1)', c.privacyDelta);
   return {
     dataDir: str(c.dataDir, 'dataDir'),
     networkId,
@@ -88,6 +103,10 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
     storeSync: c.storeSync,
     logLevel: c.logLevel as NodeConfig['logLevel'],
     apiRateLimitPerS: int(c.apiRateLimitPerS, 'apiRateLimitPerS', 1, 1_000_000),
+    kernelBackend: c.kernelBackend as BackendChoice,
+    gpuIdleMs: int(c.gpuIdleMs, 'gpuIdleMs', 100, 3_600_000),
+    privacyEpsilon: c.privacyEpsilon,
+    privacyDelta: c.privacyDelta,
   };
 }
 
@@ -130,7 +149,11 @@ export function configTemplate(): string {
     line('HTTP API port (0 = any free port).', 'apiPort') +
     line('fsync every store batch: acknowledged updates survive power loss, not only crashes.', 'storeSync') +
     line('fatal | error | warn | info | debug | trace | silent', 'logLevel') +
-    line('HTTP requests per second allowed per client address.', 'apiRateLimitPerS', true) +
+    line('HTTP requests per second allowed per client address.', 'apiRateLimitPerS') +
+    line('Aggregation kernels: auto (WebGPU if an adapter exists, else CPU) | webgpu | cpu.', 'kernelBackend') +
+    line('Destroy an idle WebGPU device after this many milliseconds.', 'gpuIdleMs') +
+    line('Differential-privacy budget per delta stream: epsilon ...', 'privacyEpsilon') +
+    line('... at this delta (zCDP accounting of Gaussian noise releases).', 'privacyDelta', true) +
     '}\n'
   );
 }

@@ -54,6 +54,19 @@ export function renderMetrics(node: MurmurNode): string {
       family('murmur_gossip_publish_queue', 'gauge', 'Updates waiting to be published.', [[{}, node.network.publishQueue]]),
       family('murmur_store_errors_total', 'counter', 'Failed store writes.', [[{}, node.storeErrors]]),
       family('murmur_store_corrupt_records', 'gauge', 'Records skipped at start-up as corrupt.', [[{}, node.replay.corrupt.length]]),
+      family(
+        'murmur_kernel_runs_total',
+        'counter',
+        'Aggregations run, by the backend that produced them.',
+        ['webgpu', 'cpu'].map((backend) => [{ backend }, node.aggregates.metrics.runs[backend] ?? 0]),
+      ),
+      family(
+        'murmur_kernel_fallbacks_total',
+        'counter',
+        'Kernel runs that fell back from WebGPU to the CPU, by reason.',
+        ['no-adapter', 'device-lost', 'out-of-memory', 'other'].map((reason) => [{ reason }, node.aggregates.metrics.fallbacks[reason] ?? 0]),
+      ),
+      family('murmur_kernel_device_lost_total', 'counter', 'WebGPU devices lost.', [[{}, node.aggregates.metrics.deviceLost]]),
       family('murmur_equivocations', 'gauge', 'Equivocations recorded.', [[{}, node.log.evidence().length]]),
     ].join('\n') + '\n'
   );

@@ -8,6 +8,7 @@ import { loadOrCreateKeyFile } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { UpdateStore, type ReplayReport } from './store/update-store.js';
 import { ApiServer } from './http/api-server.js';
+import { AggregationService } from './aggregates/aggregation-service.js';
 import { VERIFY_POOL_MIN_BATCH, VerifierPool } from './verify/verifier-pool.js';
 
 /** Updates offered between two yields to the event loop during a sync batch. */
@@ -44,6 +45,8 @@ export class MurmurNode implements NetworkHost {
   network!: MurmurNetwork;
   replay!: ReplayReport;
   api: ApiServer | null = null;
+  /** Aggregation kernels (WebGPU or CPU) and the privacy accountant. */
+  readonly aggregates: AggregationService;
   /** Verifies large sync batches on all cores. */
   readonly verifier = new VerifierPool();
   apiUrl: string | null = null;
@@ -54,6 +57,7 @@ export class MurmurNode implements NetworkHost {
     readonly store: UpdateStore,
   ) {
     this.log.onAccept((rec) => this.onAccepted(rec));
+    this.aggregates = new AggregationService(config, logger);
   }
 
   static async start(opts: NodeOptions): Promise<MurmurNode> {
@@ -89,6 +93,7 @@ export class MurmurNode implements NetworkHost {
     } catch (err) {
       await node.network?.stop().catch(() => undefined);
       await node.verifier.close();
+      node.aggregates.close();
       await store.close();
       throw err;
     }
@@ -189,6 +194,7 @@ export class MurmurNode implements NetworkHost {
     await this.api?.close();
     await this.network.stop();
     await this.verifier.close();
+    this.aggregates.close();
     await this.store.close();
     this.logger.info({ updates: this.log.size, digest: this.log.digest() }, 'node stopped');
     this.logger.flush();

@@ -1,6 +1,6 @@
 import type { FixedDeltas } from '../fixed-point.js';
 import { coarse, mulShift16, mulhiU32 } from '../int-math.js';
-import { philoxU32, DrawPurpose } from '../philox.js';
+import { DrawPurpose, PhiloxStream } from '../philox.js';
 import { GAUSS_QUANTILES, GAUSS_TABLE_BITS } from '../gaussian-table.js';
 import { QUANT_BLOCK } from '../limits.js';
 
@@ -42,43 +42,55 @@ function select(a: Int32Array, lo: number, hi: number, k: number): void {
   }
 }
 
-function gather(x: FixedDeltas, i: number, into: Int32Array): void {
-  for (let r = 0; r < x.k; r++) into[r] = x.rows[r]![i]!;
+const TILE = 512;
+
+/**
+ * Calls `fn(col, lo, hi, i)` for every coordinate i with its K values in col[lo..hi], after
+ * transposing TILE coordinates at a time (sequential reads of every row).
+ */
+function forEachColumn(x: FixedDeltas, fn: (col: Int32Array, lo: number, hi: number, i: number) => void): void {
+  const k = x.k;
+  const tile = new Int32Array(TILE * k);
+  for (let i0 = 0; i0 < x.d; i0 += TILE) {
+    const n = Math.min(TILE, x.d - i0);
+    for (let r = 0; r < k; r++) {
+      const row = x.rows[r]!;
+      for (let c = 0; c < n; c++) tile[c * k + r] = row[i0 + c]!;
+    }
+    for (let c = 0; c < n; c++) fn(tile, c * k, c * k + k - 1, i0 + c);
+  }
 }
 
 /** Coordinate-wise median; for even K the floor-average of the two middle values. */
 export function medianCpu(x: FixedDeltas): Float64Array {
   const out = new Float64Array(x.d);
-  const col = new Int32Array(x.k);
   const mid = x.k >> 1;
-  for (let i = 0; i < x.d; i++) {
-    gather(x, i, col);
-    select(col, 0, x.k - 1, mid);
-    if (x.k % 2 === 1) {
-      out[i] = col[mid]!;
+  const odd = x.k % 2 === 1;
+  forEachColumn(x, (col, lo, hi, i) => {
+    select(col, lo, hi, lo + mid);
+    if (odd) {
+      out[i] = col[lo + mid]!;
     } else {
-      let below = col[0]!;
-      for (let r = 1; r < mid; r++) if (col[r]! > below) below = col[r]!;
-      out[i] = Math.floor((below + col[mid]!) / 2);
+      let below = col[lo]!;
+      for (let r = lo + 1; r < lo + mid; r++) if (col[r]! > below) below = col[r]!;
+      out[i] = (below + col[lo + mid]!) >> 1;
     }
-  }
+  });
   return out;
 }
 
 /** Coordinate-wise sum of the K - 2t values left after dropping the t smallest and t largest. */
 export function trimmedSumCpu(x: FixedDeltas, t: number): Float64Array {
   const out = new Float64Array(x.d);
-  const col = new Int32Array(x.k);
-  for (let i = 0; i < x.d; i++) {
-    gather(x, i, col);
+  forEachColumn(x, (col, lo, hi, i) => {
     if (t > 0) {
-      select(col, 0, x.k - 1, t);
-      select(col, t, x.k - 1, x.k - t - 1);
+      select(col, lo, hi, lo + t);
+      select(col, lo + t, hi, hi - t);
     }
     let s = 0;
-    for (let r = t; r < x.k - t; r++) s += col[r]!;
+    for (let r = lo + t; r <= hi - t; r++) s += col[r]!;
     out[i] = s;
-  }
+  });
   return out;
 }
 
@@ -130,8 +142,8 @@ export function scaleRowsCpu(x: FixedDeltas, factors: Uint32Array): FixedDeltas 
 }
 
 /** A standard normal draw in 2^-16 units for counter `i` (table lookup, linear interpolation). */
-export function gaussianAt(k0: number, k1: number, i: number): number {
-  const u = philoxU32(k0, k1, i, DrawPurpose.DpNoise);
+export function gaussianAt(draws: PhiloxStream, i: number): number {
+  const u = draws.at(i);
   const idx = u >>> (32 - GAUSS_TABLE_BITS);
   const frac = (u >>> (16 - GAUSS_TABLE_BITS)) & 0xffff;
   const lo = GAUSS_QUANTILES[idx]!;
@@ -140,7 +152,8 @@ export function gaussianAt(k0: number, k1: number, i: number): number {
 
 export function gaussianCpu(k0: number, k1: number, start: number, count: number): Int32Array {
   const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) out[i] = gaussianAt(k0, k1, start + i);
+  const draws = new PhiloxStream(k0, k1, DrawPurpose.DpNoise);
+  for (let i = 0; i < count; i++) out[i] = gaussianAt(draws, start + i);
   return out;
 }
 
@@ -152,6 +165,7 @@ export function quantizeCpu(q: Int32Array, k0: number, k1: number): { codes: Int
   const blocks = Math.ceil(q.length / QUANT_BLOCK);
   const codes = new Int8Array(q.length);
   const blockMax = new Int32Array(blocks);
+  const draws = new PhiloxStream(k0, k1, DrawPurpose.StochasticRounding);
   for (let b = 0; b < blocks; b++) {
     const end = Math.min(q.length, (b + 1) * QUANT_BLOCK);
     let m = 0;
@@ -162,7 +176,7 @@ export function quantizeCpu(q: Int32Array, k0: number, k1: number): { codes: Int
       const t = (q[i]! >> 6) * 127;
       const a = Math.floor(t / m);
       const rem = t - a * m;
-      const up = mulhiU32(philoxU32(k0, k1, i, DrawPurpose.StochasticRounding), m) < rem ? 1 : 0;
+      const up = mulhiU32(draws.at(i), m) < rem ? 1 : 0;
       codes[i] = a + up;
     }
   }

@@ -60,6 +60,11 @@ export class WebGpuBackend implements KernelBackend {
     this.ctx.close();
   }
 
+  /** Runs raw work on this backend's device (benchmarks use it for the copy baseline). */
+  withRun<T>(work: (run: GpuRun) => Promise<T>): Promise<T> {
+    return this.run(work);
+  }
+
   private run<T>(work: (run: GpuRun) => Promise<T>): Promise<T> {
     return this.ctx.use(async (device) => {
       const run = new GpuRun(device, this.ctx.maxBindingBytes);

@@ -35,7 +35,9 @@ fn mul_i32_u32(q: i32, w: u32) -> vec2<u32> {
 fn mul_shift16(q: i32, f: u32) -> i32 {
   return (q >> 16u) * i32(f) + i32(((bitcast<u32>(q) & 0xffffu) * f) >> 16u);
 }
-fn philox(k0: u32, k1: u32, c0: u32, c1: u32) -> u32 {
+// Word (i mod 4) of Philox4x32-10 at counter (i / 4, purpose, 0, 0) (kernels/philox.ts).
+fn philox(k0: u32, k1: u32, i: u32, c1: u32) -> u32 {
+  let c0 = i >> 2u;
   var x0 = c0; var x1 = c1; var x2 = 0u; var x3 = 0u; var key0 = k0; var key1 = k1;
   for (var r = 0u; r < 10u; r++) {
     let hi0 = mulhi32(0xd2511f53u, x0); let lo0 = 0xd2511f53u * x0;
@@ -43,7 +45,8 @@ fn philox(k0: u32, k1: u32, c0: u32, c1: u32) -> u32 {
     x0 = hi1 ^ x1 ^ key0; x1 = lo1; x2 = hi0 ^ x3 ^ key1; x3 = lo0;
     key0 += 0x9e3779b9u; key1 += 0xbb67ae85u;
   }
-  return x0;
+  let w = vec4<u32>(x0, x1, x2, x3);
+  return w[i & 3u];
 }
 // Linear index of this invocation in a 2D dispatch of 1D work.
 fn flat_index(wid: vec3<u32>, nwg: vec3<u32>, lid: u32, size: u32) -> u32 {

@@ -15,12 +15,18 @@ const USAGE = `usage: murmur <command> [flags]
   keygen        [--out murmur.key]                      write a new Ed25519 key (mode 0600), print its public key
   init          [--config murmur.config.json]           write a commented config file with the defaults
   start         [--config F] [--data-dir D] [--network-id N] [--listen MA]... [--bootstrap MA]...
-                [--api-host H] [--api-port P] [--mdns]   run a peer
+                [--api-host H] [--api-port P] [--mdns]
+                [--kernel-backend auto|webgpu|cpu]      run a peer
   status        [--api URL]                             ask a running node for its status
   peers         [--api URL]                             list a running node's peers
   attest        --key F --feed F --value V --confidence C [--feed ... --value ... --confidence ...]
                 [--source S]... [--api URL]             sign attestations locally and submit them
   verify-store  [--data-dir D]                          replay the store and print its digest
+  aggregate     --feed F [--from MS] [--to MS] [--api URL]
+                                                        a feed's aggregate (Pyth-style price, confidence, outliers)
+  aggregate     --stream S --round N [--rule mean|median|trimmed-mean|multi-krum]
+                [--trim B] [--f N] [--clip C] [--sigma S] [--api URL]
+                                                        a delta round's aggregate (values as base64 f32)
 `;
 
 const DEFAULT_API = `http://127.0.0.1:${DEFAULT_CONFIG.apiPort}`;
@@ -42,6 +48,7 @@ async function start(argv: string[]): Promise<void> {
       'api-host': { type: 'string' },
       'api-port': { type: 'string' },
       mdns: { type: 'boolean' },
+      'kernel-backend': { type: 'string' },
     },
   });
   const partial: Record<string, unknown> = values.config !== undefined ? readConfigFile(values.config) : {};
@@ -55,6 +62,7 @@ async function start(argv: string[]): Promise<void> {
     partial.apiPort = Number(values['api-port']);
   }
   if (values.mdns === true) partial.mdns = true;
+  if (values['kernel-backend'] !== undefined) partial.kernelBackend = values['kernel-backend'];
   const config = resolveConfig(partial);
   const node = await MurmurNode.start({ config });
   print(`murmur peer ${node.peerId} on network ${config.networkId}`);
@@ -89,6 +97,22 @@ async function verifyStore(argv: string[]): Promise<number> {
   await store.close();
   print({ records: report.records, applied: report.applied, corrupt: report.corrupt, engineError: report.engineError, updates: log.size, pending: log.pendingCount, digest: log.digest() });
   return report.corrupt.length === 0 && report.engineError === null ? 0 : 1;
+}
+
+/** `murmur aggregate` flags to an API URL and path (validation of values is the node's). */
+function aggregatePath(argv: string[]): [string, string] {
+  const names = ['feed', 'from', 'to', 'stream', 'round', 'rule', 'trim', 'f', 'clip', 'sigma'] as const;
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { api: { type: 'string' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },
+  });
+  const v = values as Record<string, string | undefined>;
+  if ((v.feed === undefined) === (v.stream === undefined)) throw new ConfigError('--feed/--stream', 'exactly one of --feed F or --stream S (with --round N)');
+  if (v.stream !== undefined && v.round === undefined) throw new ConfigError('--round', 'the round number of the stream');
+  const q = new URLSearchParams();
+  for (const n of names) if (v[n] !== undefined) q.set(n, v[n]);
+  return [v.api ?? DEFAULT_API, `/v1/aggregates/${v.feed !== undefined ? 'feed' : 'delta'}?${q}`];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -145,6 +169,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify-store':
       return verifyStore(rest);
+    case 'aggregate':
+      print(await getJson(...aggregatePath(rest)));
+      return 0;
     default:
       process.stderr.write(cmd === undefined || cmd === 'help' || cmd === '--help' ? USAGE : `unknown command ${JSON.stringify(cmd)}\n\n${USAGE}`);
       return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;

@@ -5,6 +5,7 @@ import type { MurmurNode } from '../node.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
 import { mediaType, readBody } from './body.js';
 import { RateLimiter } from './rate-limiter.js';
+import { AggregateRoutes } from './aggregate-routes.js';
 import { readRoutes, SUBMIT_MAX_BODY_BYTES, type Reply } from './routes.js';
 
 /** Time a client has to send its whole request. */
@@ -21,8 +22,10 @@ function rejectStatus(code: RejectCode): number {
 export class ApiServer {
   private readonly server: Server;
   private readonly limiter: RateLimiter;
+  private readonly aggregates: AggregateRoutes;
 
   constructor(private readonly node: MurmurNode) {
+    this.aggregates = new AggregateRoutes(node);
     this.limiter = new RateLimiter(node.config.apiRateLimitPerS);
     this.server = createServer({ requestTimeout: API_REQUEST_TIMEOUT_MS }, (req, res) => void this.handle(req, res));
     this.server.maxConnections = API_MAX_CONNECTIONS;
@@ -68,7 +71,7 @@ export class ApiServer {
       return this.submit(req);
     }
     if (req.method !== 'GET') throw new ApiError(405, ApiErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${url.pathname}`);
-    const r = readRoutes(this.node, url.pathname, url.searchParams);
+    const r = readRoutes(this.node, url.pathname, url.searchParams) ?? (await this.aggregates.handle(url.pathname, url.searchParams));
     if (r === null) throw new ApiError(404, ApiErrorCode.NotFound, `no route ${url.pathname}`);
     return r;
   }

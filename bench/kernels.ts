@@ -1,0 +1,152 @@
+/// <reference types="@webgpu/types" />
+import { createHash } from 'node:crypto';
+import { packAttestations, type AttestationInput } from '../kernels/attestation-batch.js';
+import type { KernelBackend } from '../kernels/backend.js';
+import { createCpuBackend } from '../kernels/cpu/cpu-backend.js';
+import { type FixedDeltas, toFixed } from '../kernels/fixed-point.js';
+import { WebGpuBackend } from '../kernels/webgpu/webgpu-backend.js';
+import { report } from './common.js';
+
+/**
+ * `npm run bench -- kernels [--d N] [--feeds N] [--reps N]`: input throughput (GB/s) of every
+ * kernel on each backend next to a memory-copy baseline measured in the same run on that backend.
+ * CPU baseline: TypedArray.set of the same bytes. WebGPU baseline: the same bytes uploaded, copied
+ * on the device and read back, which is the transfer pattern every backend call pays.
+ */
+interface Args {
+  d: number;
+  k: number;
+  feeds: number;
+  reps: number;
+  krumD: number;
+}
+
+function parse(args: string[]): Args {
+  const get = (flag: string, dflt: number): number => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? Number(args[i + 1]) : dflt;
+  };
+  return { d: get('--d', 1 << 20), k: get('--k', 64), feeds: get('--feeds', 10_000), reps: get('--reps', 3), krumD: get('--krum-d', 1 << 16) };
+}
+
+async function best(reps: number, fn: () => Promise<unknown>): Promise<number> {
+  let t = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    t = Math.min(t, Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return t;
+}
+
+function deltas(k: number, d: number): FixedDeltas {
+  let s = 12345;
+  const rows = Array.from({ length: k }, () =>
+    Float32Array.from({ length: d }, () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return (s / 2 ** 32 - 0.5) * 0.01;
+    }),
+  );
+  return toFixed(rows);
+}
+
+function feeds(n: number): AttestationInput[][] {
+  return Array.from({ length: n }, (_, f) =>
+    Array.from({ length: 64 }, (_, i) => ({ value: 2_500_000 + ((f * 7919 + i * 104_729) % 5000), confidence: 100 + (i % 50), weight: 1 + (i % 4) })),
+  );
+}
+
+async function cpuCopy(bytes: number, reps: number): Promise<number> {
+  const src = new Int32Array(bytes / 4).fill(7);
+  const dst = new Int32Array(bytes / 4);
+  return best(reps, async () => dst.set(src));
+}
+
+async function gpuCopy(gpu: WebGpuBackend, bytes: number, reps: number): Promise<number> {
+  const host = new Uint8Array(bytes).fill(7);
+  return best(reps, () =>
+    gpu.withRun(async (run) => {
+      const src = run.buffer(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+      run.device.queue.writeBuffer(src, 0, host);
+      const dst = run.buffer(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+      const enc = run.device.createCommandEncoder();
+      enc.copyBufferToBuffer(src, 0, dst, 0, bytes);
+      run.device.queue.submit([enc.finish()]);
+      await run.read(dst, bytes);
+    }),
+  );
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const a = parse(argv);
+  const x = deltas(a.k, a.d);
+  const deltaBytes = a.k * a.d * 4;
+  const batch = packAttestations(feeds(a.feeds));
+  const attBytes = batch.values.length * 20;
+  const krum = deltas(a.k, a.krumD);
+  const weights = Uint32Array.from({ length: a.k }, (_, i) => 1 + i);
+  const factors = Uint32Array.from({ length: a.k }, (_, i) => 30_000 + i);
+
+  const coordinate: [string, number, (b: KernelBackend) => Promise<unknown>][] = [
+    ['weighted-mean', deltaBytes, (b) => b.weightedSum(x, weights)],
+    ['median', deltaBytes, (b) => b.median(x)],
+    ['trimmed-mean', deltaBytes, (b) => b.trimmedSum(x, 6)],
+    ['clip-scale', deltaBytes, (b) => b.scaleRows(x, factors)],
+    ['quantize-int8', a.d * 4, (b) => b.quantize(x.rows[0]!, 1, 2)],
+  ];
+  const other: [string, number, (b: KernelBackend) => Promise<unknown>][] = [
+    ['attestations', attBytes, (b) => b.attestations(batch)],
+    ['multi-krum-distances', a.k * a.krumD * 4, (b) => b.gram(krum, true)],
+    ['gaussian (output bytes)', a.d * 4, (b) => b.gaussian(1, 2, 0, a.d)],
+  ];
+
+  const lines: [string, string | number][] = [[`sizes`, `deltas K=${a.k} x D=${a.d}; attestations ${a.feeds} feeds x 64; krum D=${a.krumD}`]];
+  const result: Record<string, unknown> = { k: a.k, d: a.d, feeds: a.feeds };
+  const outputs = new Map<string, string>();
+
+  const measure = async (name: 'cpu' | 'webgpu', b: KernelBackend, copy: (bytes: number) => Promise<number>): Promise<number> => {
+    let min = Infinity;
+    const baseline = deltaBytes / (await copy(deltaBytes)) / 1e9;
+    lines.push([`${name} memcpy baseline GB/s`, baseline]);
+    result[`${name}_memcpy_gbps`] = baseline;
+    for (const [kernel, bytes, fn] of [...coordinate, ...other]) {
+      const gbps = bytes / (await best(a.reps, () => fn(b))) / 1e9;
+      const base = bytes === deltaBytes ? baseline : bytes / (await copy(bytes)) / 1e9;
+      const ratio = gbps / base;
+      lines.push([`${name} ${kernel} GB/s (ratio to memcpy)`, `${gbps.toFixed(3)} (${ratio.toFixed(3)})`]);
+      result[`${name}_${kernel.split(' ')[0]}_gbps`] = Number(gbps.toFixed(4));
+      if (coordinate.some(([k]) => k === kernel)) min = Math.min(min, ratio);
+      const out = await fn(b);
+      outputs.set(`${name}:${kernel}`, digestOf(out));
+    }
+    return min;
+  };
+
+  result.cpu_ratio_min = Number((await measure('cpu', createCpuBackend(), (n) => cpuCopy(n, a.reps))).toFixed(4));
+  const gpu = new WebGpuBackend({ idleMs: 5_000 });
+  try {
+    await gpu.probe();
+    result.webgpu_ratio_min = Number((await measure('webgpu', gpu, (n) => gpuCopy(gpu, n, a.reps))).toFixed(4));
+    result.bit_identical = [...coordinate, ...other].every(([k]) => outputs.get(`cpu:${k}`) === outputs.get(`webgpu:${k}`));
+  } catch (err) {
+    lines.push(['webgpu', `unavailable: ${err instanceof Error ? err.message : String(err)}`]);
+    result.webgpu_ratio_min = null;
+    result.bit_identical = null;
+  } finally {
+    gpu.close();
+  }
+  report(lines, result);
+}
+
+/** A digest of any kernel output (typed arrays, possibly nested in objects). */
+function digestOf(v: unknown): string {
+  const parts: Uint8Array[] = [];
+  const walk = (o: unknown): void => {
+    if (ArrayBuffer.isView(o)) parts.push(new Uint8Array(o.buffer, o.byteOffset, o.byteLength));
+    else if (Array.isArray(o)) o.forEach(walk);
+    else if (o !== null && typeof o === 'object') Object.keys(o).sort().forEach((k) => walk((o as Record<string, unknown>)[k]));
+    else parts.push(new TextEncoder().encode(String(o)));
+  };
+  walk(v);
+  return createHash('sha256').update(Buffer.concat(parts)).digest('hex');
+}

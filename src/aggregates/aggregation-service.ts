@@ -1,0 +1,57 @@
+import { KernelRunner, PrivacyAccountant, type KernelEvent } from '../../kernels/index.js';
+import type { NodeConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+
+/** Counters of the kernel runner, rendered by src/metrics.ts. */
+export interface KernelMetrics {
+  runs: Record<string, number>;
+  fallbacks: Record<string, number>;
+  deviceCreated: number;
+  deviceLost: number;
+}
+
+function reasonLabel(reason: string): string {
+  if (/adapter/.test(reason)) return 'no-adapter';
+  if (/out of memory/.test(reason)) return 'out-of-memory';
+  if (/lost/.test(reason)) return 'device-lost';
+  return 'other';
+}
+
+/** The node's kernel runner and privacy accountant, with events turned into logs and metrics. */
+export class AggregationService {
+  readonly runner: KernelRunner;
+  readonly accountant: PrivacyAccountant;
+  readonly metrics: KernelMetrics = { runs: {}, fallbacks: {}, deviceCreated: 0, deviceLost: 0 };
+
+  constructor(config: NodeConfig, logger: Logger) {
+    this.accountant = new PrivacyAccountant({ epsilon: config.privacyEpsilon, delta: config.privacyDelta });
+    const warnOnFallback = config.kernelBackend === 'webgpu';
+    this.runner = new KernelRunner({
+      backend: config.kernelBackend,
+      gpuIdleMs: config.gpuIdleMs,
+      onEvent: (e: KernelEvent) => {
+        if (e.type === 'fallback') {
+          const label = reasonLabel(e.reason);
+          this.metrics.fallbacks[label] = (this.metrics.fallbacks[label] ?? 0) + 1;
+          logger[warnOnFallback ? 'warn' : 'info']({ reason: e.reason, permanent: e.permanent }, 'kernels fell back to the CPU backend');
+        } else if (e.type === 'device-created') {
+          this.metrics.deviceCreated++;
+          logger.info({ adapter: e.adapter, maxStorageBufferBindingSize: e.maxStorageBufferBindingSize }, 'WebGPU device created');
+        } else if (e.type === 'device-lost') {
+          this.metrics.deviceLost++;
+          logger.warn({ reason: e.reason, message: e.message }, 'WebGPU device lost');
+        } else {
+          logger.debug({ reason: e.reason }, 'WebGPU device destroyed');
+        }
+      },
+    });
+  }
+
+  count(backend: string): void {
+    this.metrics.runs[backend] = (this.metrics.runs[backend] ?? 0) + 1;
+  }
+
+  close(): void {
+    this.runner.close();
+  }
+}

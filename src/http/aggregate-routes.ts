@@ -1,0 +1,73 @@
+import { DELTA_RULES, KernelError, KernelErrorCode, type DeltaRule } from '../../kernels/index.js';
+import { deltaAggregate } from '../aggregates/delta-aggregate.js';
+import { feedAggregate } from '../aggregates/feed-aggregate.js';
+import type { MurmurNode } from '../node.js';
+import { ApiError, ApiErrorCode } from './api-error.js';
+import type { Reply } from './routes.js';
+
+/** Aggregations computed at once; more get 503 (each may hold a kernel run of up to 1 GiB). */
+export const AGGREGATE_MAX_CONCURRENT = 2;
+
+function num(q: URLSearchParams, name: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
+  const v = q.get(name);
+  if (v === null) return undefined;
+  const n = Number(v);
+  const ok = v.trim() !== '' && Number.isFinite(n) && (!opts.int || Number.isSafeInteger(n)) && n >= (opts.min ?? -Infinity) && n <= (opts.max ?? Infinity);
+  if (!ok) throw new ApiError(400, ApiErrorCode.BadRequest, `${name}: expected ${opts.int ? 'an integer' : 'a number'} in ${opts.min ?? '-inf'}..${opts.max ?? 'inf'}`);
+  return n;
+}
+
+function required<T>(v: T | undefined | null, name: string, example: string): T {
+  if (v === undefined || v === null) throw new ApiError(400, ApiErrorCode.BadRequest, `${name}: required (for example ${example})`);
+  return v;
+}
+
+/** Kernel errors keep their typed code: 400 for parameters, 422 for unusable inputs or budget. */
+function asApiError(err: unknown): unknown {
+  if (!(err instanceof KernelError)) return err;
+  const status = err.code === KernelErrorCode.BadParameter ? 400 : 422;
+  return new ApiError(status, err.code, err.message, { field: err.field });
+}
+
+export class AggregateRoutes {
+  private running = 0;
+
+  constructor(private readonly node: MurmurNode) {}
+
+  /** GET /v1/aggregates/feed, /v1/aggregates/delta, /v1/kernels; null for other paths. */
+  async handle(path: string, q: URLSearchParams): Promise<Reply | null> {
+    const svc = this.node.aggregates;
+    if (path === '/v1/kernels') {
+      return { status: 200, body: { ...svc.runner.describe(), runs: svc.metrics.runs, fallbacks: svc.metrics.fallbacks } };
+    }
+    if (path === '/v1/privacy') {
+      const stream = required(q.get('stream'), 'stream', 'stream=model-a');
+      return { status: 200, body: { stream, ...svc.accountant.spent(stream) } };
+    }
+    if (path !== '/v1/aggregates/feed' && path !== '/v1/aggregates/delta') return null;
+    if (this.running >= AGGREGATE_MAX_CONCURRENT) throw new ApiError(503, ApiErrorCode.Unavailable, 'aggregations are busy; retry shortly');
+    this.running++;
+    try {
+      if (path === '/v1/aggregates/feed') {
+        const feed = required(q.get('feed'), 'feed', 'feed=ETH/USD');
+        const from = num(q, 'from', { int: true, min: 0 }) ?? 0;
+        const to = num(q, 'to', { int: true, min: 0 }) ?? Number.MAX_SAFE_INTEGER;
+        return { status: 200, body: await feedAggregate(svc, this.node.log.state.attestations(feed, from, to), { feed, from, to }) };
+      }
+      const stream = required(q.get('stream'), 'stream', 'stream=model-a');
+      const round = required(num(q, 'round', { int: true, min: 0 }), 'round', 'round=3');
+      const rule = (q.get('rule') ?? 'mean') as DeltaRule;
+      if (!DELTA_RULES.includes(rule)) throw new ApiError(400, ApiErrorCode.BadRequest, `rule: one of ${DELTA_RULES.join(', ')}`);
+      const trim = num(q, 'trim', { min: 0, max: 0.5 });
+      const f = num(q, 'f', { int: true, min: 0, max: 64 });
+      const clipNorm = num(q, 'clip', { min: 0 });
+      const sigma = num(q, 'sigma', { min: 0 });
+      const query = { stream, round, rule, ...(trim !== undefined ? { trim } : {}), ...(f !== undefined ? { f } : {}), ...(clipNorm !== undefined ? { clipNorm } : {}), ...(sigma !== undefined ? { sigma } : {}) };
+      return { status: 200, body: await deltaAggregate(svc, this.node.log.state.deltas(stream, round), query) };
+    } catch (err) {
+      throw asApiError(err);
+    } finally {
+      this.running--;
+    }
+  }
+}
