@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<void> {
     ['median', deltaBytes, (b) => b.median(x)],
     ['trimmed-mean', deltaBytes, (b) => b.trimmedSum(x, 6)],
     ['clip-scale', deltaBytes, (b) => b.scaleRows(x, factors)],
-    ['quantize-int8', a.d * 4, (b) => b.quantize(x.rows[0]!, 1, 2)],
+    ['quantize-int8', a.d * 4, (b) => b.quantize(x.rows[0]!, 1, 2, 127)],
   ];
   const other: [string, number, (b: KernelBackend) => Promise<unknown>][] = [
     ['attestations', attBytes, (b) => b.attestations(batch)],

@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   propagation: () => import('./propagation.js'),
   catchup: () => import('./catchup.js'),
   kernels: () => import('./kernels.js'),
+  compression: () => import('./compression.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

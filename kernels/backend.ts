@@ -32,6 +32,7 @@ export interface KernelBackend {
   gram(x: FixedDeltas, pairs: boolean): Promise<Gram>;
   scaleRows(x: FixedDeltas, factors: Uint32Array): Promise<FixedDeltas>;
   gaussian(k0: number, k1: number, start: number, count: number): Promise<Int32Array>;
-  quantize(q: Int32Array, k0: number, k1: number): Promise<Quantized>;
+  /** Codes in -levels..levels (1..127), one block maximum per QUANT_BLOCK coordinates. */
+  quantize(q: Int32Array, k0: number, k1: number, levels: number): Promise<Quantized>;
   close(): void;
 }

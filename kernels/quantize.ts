@@ -1,3 +1,4 @@
+import { check, KernelErrorCode } from './errors.js';
 import { toFixed } from './fixed-point.js';
 import { QUANT_BLOCK } from './limits.js';
 import type { KernelRunner } from './select-backend.js';
@@ -15,10 +16,18 @@ export interface QuantizedDelta {
   readonly backend: BackendName;
 }
 
-export async function quantizeDelta(runner: KernelRunner, values: Float32Array, key: readonly [number, number]): Promise<QuantizedDelta> {
+export const DEFAULT_QUANT_LEVELS = 127;
+
+/**
+ * Quantizes a delta to codes in -levels..levels per QUANT_BLOCK block. 127 uses the full int8
+ * range; fewer levels trade precision for entropy, which the lossless stage then removes
+ * (docs/KERNELS.md gives ratios and error bounds for both).
+ */
+export async function quantizeDelta(runner: KernelRunner, values: Float32Array, key: readonly [number, number], levels = DEFAULT_QUANT_LEVELS): Promise<QuantizedDelta> {
+  check(Number.isInteger(levels) && levels >= 1 && levels <= 127, KernelErrorCode.BadParameter, 'levels', 'an integer in 1..127');
   const x = toFixed([values], 'values');
-  const res = await runner.run((b) => b.quantize(x.rows[0]!, key[0], key[1]));
-  const unit = (64 * 2 ** -x.shift) / 127;
+  const res = await runner.run((b) => b.quantize(x.rows[0]!, key[0], key[1], levels));
+  const unit = (64 * 2 ** -x.shift) / levels;
   const scales = Float32Array.from(res.value.blockMax, (m) => m * unit);
   return { blockSize: QUANT_BLOCK, scales, codes: res.value.codes, backend: res.backend };
 }

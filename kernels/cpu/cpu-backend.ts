@@ -13,7 +13,7 @@ export function createCpuBackend(): KernelBackend {
     gram: async (x, pairs) => gramCpu(x, pairs),
     scaleRows: async (x, f) => scaleRowsCpu(x, f),
     gaussian: async (k0, k1, start, count) => gaussianCpu(k0, k1, start, count),
-    quantize: async (q, k0, k1) => quantizeCpu(q, k0, k1),
+    quantize: async (q, k0, k1, levels) => quantizeCpu(q, k0, k1, levels),
     close: () => {},
   };
 }

@@ -159,9 +159,9 @@ export function gaussianCpu(k0: number, k1: number, start: number, count: number
 
 /**
  * int8 codes with one scale per QUANT_BLOCK coordinates: m = max |q >> 6| in the block, and
- * code = stochastic rounding of (q >> 6) * 127 / m, drawn from Philox at the coordinate.
+ * code = stochastic rounding of (q >> 6) * levels / m, drawn from Philox at the coordinate.
  */
-export function quantizeCpu(q: Int32Array, k0: number, k1: number): { codes: Int8Array; blockMax: Int32Array } {
+export function quantizeCpu(q: Int32Array, k0: number, k1: number, levels = 127): { codes: Int8Array; blockMax: Int32Array } {
   const blocks = Math.ceil(q.length / QUANT_BLOCK);
   const codes = new Int8Array(q.length);
   const blockMax = new Int32Array(blocks);
@@ -173,7 +173,7 @@ export function quantizeCpu(q: Int32Array, k0: number, k1: number): { codes: Int
     blockMax[b] = m;
     if (m === 0) continue;
     for (let i = b * QUANT_BLOCK; i < end; i++) {
-      const t = (q[i]! >> 6) * 127;
+      const t = (q[i]! >> 6) * levels;
       const a = Math.floor(t / m);
       const rem = t - a * m;
       const up = mulhiU32(draws.at(i), m) < rem ? 1 : 0;

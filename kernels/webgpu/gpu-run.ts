@@ -31,7 +31,7 @@ export class GpuRun {
   }
 
   uniform(words: readonly number[]): GPUBuffer {
-    const b = this.buffer(16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    const b = this.buffer(Math.ceil(words.length / 4) * 16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     this.device.queue.writeBuffer(b, 0, new Uint32Array(words));
     return b;
   }

@@ -242,9 +242,9 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
 }
 `;
 
-/** One workgroup per 256-coordinate block: block max of q >> 6, then stochastic int8 codes. */
+/** One workgroup per 256-coordinate block: block max of q >> 6, then stochastic codes in -levels..levels. */
 export const QUANTIZE_WGSL = WGSL_COMMON + /* wgsl */ `
-struct Params { len: u32, k0: u32, k1: u32, base: u32 }
+struct Params { len: u32, k0: u32, k1: u32, base: u32, levels: i32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<i32>;
 @group(0) @binding(2) var<storage, read_write> codes: array<u32>;
@@ -268,7 +268,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let m = red[0];
   var code = 0;
   if (m > 0 && i < p.len) {
-    let t = v * 127;
+    let t = v * p.levels;
     var a = t / m;
     if (t % m != 0 && t < 0) { a -= 1; }
     let rem = t - a * m;

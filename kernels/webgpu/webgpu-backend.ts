@@ -187,7 +187,7 @@ export class WebGpuBackend implements KernelBackend {
     });
   }
 
-  quantize(q: Int32Array, k0: number, k1: number): Promise<Quantized> {
+  quantize(q: Int32Array, k0: number, k1: number, levels: number): Promise<Quantized> {
     return this.run(async (run) => {
       const codes = new Int8Array(q.length);
       const blockMax = new Int32Array(Math.ceil(q.length / QUANT_BLOCK));
@@ -197,7 +197,7 @@ export class WebGpuBackend implements KernelBackend {
         const blocks = Math.ceil(len / QUANT_BLOCK);
         const c = run.output(blocks * QUANT_BLOCK);
         const m = run.output(blocks * 4);
-        run.dispatch(QUANTIZE_WGSL, [run.uniform([len, k0, k1, s]), run.input(q.subarray(s, s + len)), c, m], blocks);
+        run.dispatch(QUANTIZE_WGSL, [run.uniform([len, k0, k1, s, levels, 0, 0, 0]), run.input(q.subarray(s, s + len)), c, m], blocks);
         codes.set(new Int8Array(await run.read(c, blocks * QUANT_BLOCK)).subarray(0, len), s);
         blockMax.set(new Int32Array(await run.read(m, blocks * 4)), s / QUANT_BLOCK);
       }

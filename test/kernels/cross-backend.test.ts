@@ -33,9 +33,11 @@ async function compareDeltaKernels(gpu: KernelBackend, rows: Float32Array[], nam
   const f = Uint32Array.from({ length: x.k }, (_, i) => (i * 40503) % 65537);
   const [s1, s2] = [await cpu.scaleRows(x, f), await gpu.scaleRows(x, f)];
   s1.rows.forEach((r, i) => assertSame(r, s2.rows[i]!, `${name} scaled row ${i}`));
-  const [q1, q2] = [await cpu.quantize(x.rows[0]!, 11, 12), await gpu.quantize(x.rows[0]!, 11, 12)];
-  assertSame(q1.codes, q2.codes, `${name} int8 codes`);
-  assertSame(q1.blockMax, q2.blockMax, `${name} block maxima`);
+  for (const levels of [127, 15, 1]) {
+    const [q1, q2] = [await cpu.quantize(x.rows[0]!, 11, 12, levels), await gpu.quantize(x.rows[0]!, 11, 12, levels)];
+    assertSame(q1.codes, q2.codes, `${name} codes (${levels} levels)`);
+    assertSame(q1.blockMax, q2.blockMax, `${name} block maxima`);
+  }
 }
 
 test('delta kernels: byte-equal on CPU and WebGPU for random and adversarial inputs', async (t) => {
