@@ -10,6 +10,14 @@ export enum RejectCode {
   BadSeq = 'bad-seq',
   BadDeps = 'bad-deps',
   DepRejected = 'dep-rejected',
+  /** A doc op writes structs under a Yjs client id other than the author's bound one. */
+  DocForeignClient = 'doc-foreign-client',
+  /** A doc op starts below the author's clock in that doc (reuses clocks). */
+  DocClockReuse = 'doc-clock-reuse',
+  /** A doc op starts above the author's clock, or leaves a gap (skips clocks). */
+  DocClockGap = 'doc-clock-gap',
+  /** A doc op does what its document forbids (deletions in the append-only registry). */
+  DocForbidden = 'doc-forbidden',
 }
 
 /** Codes of argument errors thrown by the library's own API (never by network input). */

@@ -8,8 +8,9 @@ import type { Outcome } from './outcome.js';
 import { DEFAULT_PENDING_LIMITS, PendingBuffer, type PendingLimits } from './pending-buffer.js';
 import type { AuthorState, UpdateRecord, VerifiedUpdate } from './records.js';
 import { DerivedState } from './state.js';
-import { decodeUpdate } from './update.js';
+import { decodeUpdate, depsOf } from './update.js';
 import { signedHeaderOf, type EquivocationEvidence } from './evidence.js';
+import { DocLedger } from './docs/doc-ledger.js';
 
 export interface LogOptions {
   kinds?: KindRegistry;
@@ -53,6 +54,7 @@ export class Log {
   private readonly rejected = new Map<string, RejectCode>();
   private readonly acceptListeners: ((rec: UpdateRecord) => void)[] = [];
   private digestCache: string | null = null;
+  private readonly docs = new DocLedger();
 
   constructor(opts: LogOptions = {}) {
     this.kinds = opts.kinds ?? defaultKinds();
@@ -196,6 +198,10 @@ export class Log {
     if (maxOwnSeq !== u.seq - 1) {
       return this.reject(u.id, RejectCode.BadSeq, `seq ${u.seq} but the highest own dep has seq ${maxOwnSeq} (must be ${u.seq - 1})`);
     }
+    const prev = ownDeps.filter((d) => d.seq === u.seq - 1).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+    const doc = this.docs.check(u.authorKey, prev?.id, u.ops);
+    if ('code' in doc) return this.reject(u.id, doc.code, doc.reason);
+    this.docs.record(u.id, doc.clocks);
     const author = this.authorState(u.authorKey);
     const rec: UpdateRecord = { id: u.id, author, seq: u.seq, height, timestampMs: u.timestampMs, bytes: u.bytes };
     this.records.set(u.id, rec);
@@ -253,6 +259,30 @@ export class Log {
     return [...this.heads]
       .sort((a, b) => this.records.get(b)!.height - this.records.get(a)!.height || (a < b ? -1 : 1))
       .slice(0, max);
+  }
+
+  /**
+   * Whether `ancestor` is in the causal past of `id` (or is `id`). Walks deps back from `id`,
+   * never below the ancestor's height; for rare queries (registry ownership), not hot paths.
+   */
+  isAncestor(ancestor: string, id: string): boolean {
+    const target = this.records.get(ancestor);
+    if (target === undefined || !this.records.has(id)) return false;
+    const seen = new Set<string>([id]);
+    const stack = [id];
+    while (stack.length > 0) {
+      const cur = stack.pop()!;
+      if (cur === ancestor) return true;
+      for (const d of depsOf(this.records.get(cur)!.bytes)) {
+        const dep = toHex(d);
+        const rec = this.records.get(dep);
+        if (rec !== undefined && rec.height >= target.height && !seen.has(dep)) {
+          seen.add(dep);
+          stack.push(dep);
+        }
+      }
+    }
+    return false;
   }
 
   /** Heads per author: the author's accepted updates with no accepted own successor. */

@@ -2,6 +2,7 @@ import type { DecodedOp } from './kinds/registry.js';
 import { KIND_ATTESTATION, type Attestation } from './kinds/attestation.js';
 import { KIND_DELTA, type Delta } from './kinds/delta.js';
 import { KIND_AUDIT, type AuditEvent } from './kinds/audit.js';
+import { KIND_DOC, type DecodedDocOp } from './kinds/doc.js';
 import { isExcluded, type UpdateRecord } from './records.js';
 
 /** Where an op came from. */
@@ -15,6 +16,7 @@ export interface Provenance {
 export type AttestationView = Provenance & Attestation;
 export type DeltaView = Provenance & Delta;
 export type AuditView = Provenance & AuditEvent & { readonly height: number };
+export type DocOpView = Provenance & DecodedDocOp;
 
 /** Compact per-op entry: the update record, the op index and the decoded body. */
 interface Entry<T> {
@@ -45,7 +47,7 @@ function byOp(a: Entry<unknown>, b: Entry<unknown>): number {
   return a.u.id < b.u.id ? -1 : a.u.id > b.u.id ? 1 : a.i - b.i;
 }
 const byObservation = (a: Entry<Attestation>, b: Entry<Attestation>): number => a.b.observedAtMs - b.b.observedAtMs || byOp(a, b);
-const byTopology = (a: Entry<AuditEvent>, b: Entry<AuditEvent>): number => a.u.height - b.u.height || byOp(a, b);
+const byTopology = (a: Entry<unknown>, b: Entry<unknown>): number => a.u.height - b.u.height || byOp(a, b);
 
 function provenance(e: Entry<unknown>): Provenance {
   return { updateId: e.u.id, index: e.i, author: e.u.author.key, seq: e.u.seq };
@@ -60,6 +62,7 @@ export class DerivedState {
   private readonly feeds = new Map<string, Bucket<Attestation>>();
   private readonly deltaRounds = new Map<string, Bucket<Delta>>();
   private readonly audit = new Bucket<AuditEvent>(byTopology);
+  private readonly docs = new Map<string, Bucket<DecodedDocOp>>();
   /** Interned strings: feeds and stream ids repeat across millions of ops. */
   private readonly intern = new Map<string, string>();
 
@@ -77,6 +80,9 @@ export class DerivedState {
         this.bucket(this.deltaRounds, deltaKey(b.stream, b.round), byOp).push({ u, i, b });
       } else if (op.kind === KIND_AUDIT) {
         this.audit.push({ u, i, b: op.body as AuditEvent });
+      } else if (op.kind === KIND_DOC) {
+        const d = op.body as DecodedDocOp;
+        this.bucket(this.docs, this.internString(d.doc), byTopology).push({ u, i, b: d });
       }
     });
   }
@@ -99,6 +105,16 @@ export class DerivedState {
   /** Deltas of (stream, round), ordered by (updateId, index). */
   deltas(stream: string, round: number): DeltaView[] {
     const items = this.deltaRounds.get(deltaKey(stream, round))?.view() ?? [];
+    return items.filter((e) => !isExcluded(e.u)).map((e) => ({ ...provenance(e), ...e.b }));
+  }
+
+  docNames(): string[] {
+    return [...this.docs.keys()].sort();
+  }
+
+  /** Doc ops of `name` that count (not excluded), in topological order: (height, updateId, index). */
+  docOps(name: string): DocOpView[] {
+    const items = this.docs.get(name)?.view() ?? [];
     return items.filter((e) => !isExcluded(e.u)).map((e) => ({ ...provenance(e), ...e.b }));
   }
 

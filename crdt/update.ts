@@ -106,6 +106,11 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
   return { ...prefix, bytes, ops, signature, header, signed, id: idOf(header, signature) };
 }
 
+/** The deps of accepted (already validated) update bytes, without re-checking the rest. */
+export function depsOf(bytes: Uint8Array): Uint8Array[] {
+  return readHeaderPrefix(new ByteReader(bytes)).deps.slice();
+}
+
 /** A decoded signed header (as carried in equivocation evidence). */
 export interface DecodedHeader extends UpdateHeader {
   readonly opsHash: Uint8Array;
