@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   catchup: () => import('./catchup.js'),
   kernels: () => import('./kernels.js'),
   compression: () => import('./compression.js'),
+  doc: () => import('./doc.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

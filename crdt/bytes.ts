@@ -160,6 +160,22 @@ export function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
+/** Hex of each of several equal-length arrays; one conversion when they lie back to back (deps on the wire). */
+export function toHexEach(parts: readonly Uint8Array[]): string[] {
+  const n = parts.length;
+  if (n < 2) return parts.map(toHex);
+  const first = parts[0]!;
+  const len = first.byteLength;
+  for (let i = 1; i < n; i++) {
+    const p = parts[i]!;
+    if (p.buffer !== first.buffer || p.byteLength !== len || p.byteOffset !== first.byteOffset + i * len) return parts.map(toHex);
+  }
+  const all = Buffer.from(first.buffer, first.byteOffset, len * n).toString('hex');
+  const out: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = all.slice(i * 2 * len, (i + 1) * 2 * len);
+  return out;
+}
+
 const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 export function fromHex(hex: string, field = 'hex', length?: number): Uint8Array {
   if (typeof hex !== 'string' || !HEX_RE.test(hex) || (length !== undefined && hex.length !== length * 2)) {

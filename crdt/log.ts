@@ -1,4 +1,4 @@
-import { toHex } from './bytes.js';
+import { toHex, toHexEach } from './bytes.js';
 import { verifyStrict } from './ed25519.js';
 import { DecodeError, RejectCode } from './errors.js';
 import { sha256, DOMAIN_DIGEST } from './hash.js';
@@ -147,16 +147,17 @@ export class Log {
       authorKey,
       seq: decoded.seq,
       timestampMs: decoded.timestampMs,
-      deps: decoded.deps.map(toHex),
+      deps: toHexEach(decoded.deps),
       ops,
       bytes: bytes.slice(),
     };
-    const missing = new Set<string>();
+    let missing: Set<string> | null = null;
     for (const dep of u.deps) {
+      if (this.records.has(dep)) continue;
       if (this.rejected.has(dep)) return this.reject(id, RejectCode.DepRejected, `dep ${dep} was rejected`);
-      if (!this.records.has(dep)) missing.add(dep);
+      (missing ??= new Set()).add(dep);
     }
-    if (missing.size > 0) {
+    if (missing !== null) {
       const r = this.pending.add(id, u.authorKey, u, missing, bytes.length, (a) => this.authors.has(a));
       this.stats.pendingEvicted += r.evicted.length;
       if (r.held) this.stats.pendingHeld++;
@@ -198,7 +199,8 @@ export class Log {
     if (maxOwnSeq !== u.seq - 1) {
       return this.reject(u.id, RejectCode.BadSeq, `seq ${u.seq} but the highest own dep has seq ${maxOwnSeq} (must be ${u.seq - 1})`);
     }
-    const prev = ownDeps.filter((d) => d.seq === u.seq - 1).sort((a, b) => (a.id < b.id ? -1 : 1))[0];
+    let prev: UpdateRecord | undefined;
+    for (const d of ownDeps) if (d.seq === u.seq - 1 && (prev === undefined || d.id < prev.id)) prev = d;
     const doc = this.docs.check(u.authorKey, prev?.id, u.ops);
     if ('code' in doc) return this.reject(u.id, doc.code, doc.reason);
     this.docs.record(u.id, doc.clocks);

@@ -62,7 +62,8 @@ export class DerivedState {
   private readonly feeds = new Map<string, Bucket<Attestation>>();
   private readonly deltaRounds = new Map<string, Bucket<Delta>>();
   private readonly audit = new Bucket<AuditEvent>(byTopology);
-  private readonly docs = new Map<string, Bucket<DecodedDocOp>>();
+  /** Doc ops per document in apply order: Yjs content does not depend on the order of application. */
+  private readonly docs = new Map<string, Entry<DecodedDocOp>[]>();
   /** Interned strings: feeds and stream ids repeat across millions of ops. */
   private readonly intern = new Map<string, string>();
 
@@ -82,7 +83,10 @@ export class DerivedState {
         this.audit.push({ u, i, b: op.body as AuditEvent });
       } else if (op.kind === KIND_DOC) {
         const d = op.body as DecodedDocOp;
-        this.bucket(this.docs, this.internString(d.doc), byTopology).push({ u, i, b: d });
+        const name = this.internString(d.doc);
+        let list = this.docs.get(name);
+        if (list === undefined) this.docs.set(name, (list = []));
+        list.push({ u, i, b: d });
       }
     });
   }
@@ -108,13 +112,28 @@ export class DerivedState {
     return items.filter((e) => !isExcluded(e.u)).map((e) => ({ ...provenance(e), ...e.b }));
   }
 
+  /** Number of doc ops of `name` applied so far (counted or not), in apply order. */
+  docLength(name: string): number {
+    return this.docs.get(name)?.length ?? 0;
+  }
+
+  /** The k-th doc op of `name` in apply order, and whether it is excluded now. */
+  docOpAt(name: string, k: number): { update: Uint8Array; excluded: boolean } {
+    const e = this.docs.get(name)![k]!;
+    return { update: e.b.update, excluded: isExcluded(e.u) };
+  }
+
   docNames(): string[] {
     return [...this.docs.keys()].sort();
   }
 
-  /** Doc ops of `name` that count (not excluded), in topological order: (height, updateId, index). */
+  /**
+   * Doc ops of `name` that count (not excluded), in the order this node applied them (deps
+   * first). The order differs between nodes; the Y.Doc they make does not (Yjs converges for any
+   * order once the rules of docs/PROTOCOL.md hold), and every order-sensitive use sorts.
+   */
   docOps(name: string): DocOpView[] {
-    const items = this.docs.get(name)?.view() ?? [];
+    const items = this.docs.get(name) ?? [];
     return items.filter((e) => !isExcluded(e.u)).map((e) => ({ ...provenance(e), ...e.b }));
   }
 

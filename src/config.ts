@@ -30,6 +30,8 @@ export interface NodeConfig {
   /** Differential-privacy budget per delta stream: epsilon at delta (zCDP accounting). */
   privacyEpsilon: number;
   privacyDelta: number;
+  /** Public keys (hex) that may create, reassign and settle registry entries. Same on every node of a network. */
+  registryAuthorities: string[];
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -49,6 +51,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   gpuIdleMs: 5_000,
   privacyEpsilon: 10,
   privacyDelta: 1e-6,
+  registryAuthorities: [],
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -74,6 +77,14 @@ function addrs(v: unknown, field: string, needPeerId: boolean): string[] {
       if (err instanceof ConfigError) throw err;
       throw new ConfigError(`${field}[${i}]`, needPeerId ? 'a multiaddr ending in /p2p/<peer id>' : 'a multiaddr such as /ip4/0.0.0.0/tcp/4001', a);
     }
+  });
+}
+
+function keys(v: unknown, field: string): string[] {
+  if (!Array.isArray(v)) throw new ConfigError(field, 'a list of hex public keys', v);
+  return v.map((k, i) => {
+    if (typeof k !== 'string' || !/^[0-9a-f]{64}$/.test(k)) throw new ConfigError(`${field}[${i}]`, 'a 64-character lowercase hex Ed25519 public key', k);
+    return k;
   });
 }
 
@@ -107,6 +118,7 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
     gpuIdleMs: int(c.gpuIdleMs, 'gpuIdleMs', 100, 3_600_000),
     privacyEpsilon: c.privacyEpsilon,
     privacyDelta: c.privacyDelta,
+    registryAuthorities: keys(c.registryAuthorities, 'registryAuthorities'),
   };
 }
 
@@ -153,7 +165,8 @@ export function configTemplate(): string {
     line('Aggregation kernels: auto (WebGPU if an adapter exists, else CPU) | webgpu | cpu.', 'kernelBackend') +
     line('Destroy an idle WebGPU device after this many milliseconds.', 'gpuIdleMs') +
     line('Differential-privacy budget per delta stream: epsilon ...', 'privacyEpsilon') +
-    line('... at this delta (zCDP accounting of Gaussian noise releases).', 'privacyDelta', true) +
+    line('... at this delta (zCDP accounting of Gaussian noise releases).', 'privacyDelta') +
+    line('Keys that may create, reassign and settle registry entries (same list on every node).', 'registryAuthorities', true) +
     '}\n'
   );
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Log, type Outcome, type UpdateRecord } from '../crdt/index.js';
+import { DocViews, feedWeights, Log, RegistryReader, type Outcome, type RegistryView, type UpdateRecord } from '../crdt/index.js';
 import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
 import { MurmurNetwork, type NetworkHost } from '../net/network.js';
 import type { NodeConfig } from './config.js';
@@ -45,6 +45,9 @@ export class MurmurNode implements NetworkHost {
   network!: MurmurNetwork;
   replay!: ReplayReport;
   api: ApiServer | null = null;
+  /** Y.Docs of the documents carried by doc ops, and the registry over them. */
+  readonly docs: DocViews;
+  readonly registry: RegistryReader;
   /** Aggregation kernels (WebGPU or CPU) and the privacy accountant. */
   readonly aggregates: AggregationService;
   /** Verifies large sync batches on all cores. */
@@ -58,6 +61,18 @@ export class MurmurNode implements NetworkHost {
   ) {
     this.log.onAccept((rec) => this.onAccepted(rec));
     this.aggregates = new AggregationService(config, logger);
+    this.docs = new DocViews(this.log.state);
+    this.registry = new RegistryReader(this.log, this.docs);
+  }
+
+  registryView(): RegistryView {
+    return this.registry.view(new Set(this.config.registryAuthorities));
+  }
+
+  /** Contributor weights of a feed: the registry's when the feed is registered (absent = 0, not admitted), else 1 for all. */
+  feedWeights(feed: string): (feed: string, author: string) => number {
+    const weights = feedWeights(this.registryView(), feed);
+    return (_feed, author) => (weights === null ? 1 : (weights.get(author) ?? 0));
   }
 
   static async start(opts: NodeOptions): Promise<MurmurNode> {

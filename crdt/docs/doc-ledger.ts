@@ -13,6 +13,7 @@ export interface DocRejection {
 
 type Clocks = ReadonlyMap<string, number>;
 const NONE: Clocks = new Map();
+const KEEP_NONE = { clocks: undefined };
 
 /**
  * The Yjs clock of every author in every document, along the author's own chain. An author's
@@ -27,11 +28,12 @@ export class DocLedger {
   /** Checks `ops` of an update by `authorKey` whose own predecessor is `prevId`. */
   check(authorKey: string, prevId: string | undefined, ops: readonly DecodedOp[]): { clocks: Clocks | undefined } | DocRejection {
     const before = (prevId !== undefined ? this.after.get(prevId) : undefined) ?? NONE;
-    const docOps = ops.filter((op) => op.kind === KIND_DOC).map((op) => op.body as DecodedDocOp);
-    if (docOps.length === 0) return { clocks: before === NONE ? undefined : before };
+    if (!ops.some((op) => op.kind === KIND_DOC)) return before === NONE ? KEEP_NONE : { clocks: before };
     const client = yjsClientId(authorKey);
     const clocks = new Map(before);
-    for (const op of docOps) {
+    for (const { kind, body } of ops) {
+      if (kind !== KIND_DOC) continue;
+      const op = body as DecodedDocOp;
       if (op.deletes && APPEND_ONLY_DOCS.has(op.doc)) return { code: RejectCode.DocForbidden, reason: `document ${op.doc} is append-only: no deletions` };
       let clock = clocks.get(op.doc) ?? 0;
       for (const run of op.runs) {

@@ -1,20 +1,20 @@
 import * as Y from 'yjs';
-import type { DerivedState, DocOpView } from '../state.js';
+import type { DerivedState } from '../state.js';
 import { yjsClientId } from './client-id.js';
 
 interface Cached {
   doc: Y.Doc;
-  /** Keys (updateId:index) of the ops applied, in order. */
-  applied: string[];
-  appliedSet: Set<string>;
+  /** Doc ops (apply order) looked at so far. */
+  seen: number;
+  /** Which of them were excluded when looked at (exclusion only ever grows). */
+  skipped: Set<number>;
 }
 
-const keyOf = (o: DocOpView): string => `${o.updateId}:${o.index}`;
-
 /**
- * The Y.Doc of every document: the counted doc ops applied in topological order. Cached and
- * extended as ops arrive; rebuilt from scratch when an equivocation excludes ops already applied,
- * so every node holding the same updates holds the same Y.Doc.
+ * The Y.Doc of every document: the counted doc ops applied in this node's apply order (Yjs
+ * content does not depend on it). Cached and extended as ops arrive; rebuilt from scratch when an
+ * equivocation excludes an op already applied, so every node holding the same updates holds the
+ * same Y.Doc.
  */
 export class DocViews {
   private readonly cache = new Map<string, Cached>();
@@ -22,22 +22,28 @@ export class DocViews {
   constructor(private readonly state: DerivedState) {}
 
   doc(name: string): Y.Doc {
-    const ops = this.state.docOps(name);
     let c = this.cache.get(name);
-    const keys = new Set(ops.map(keyOf));
-    if (c === undefined || c.applied.some((k) => !keys.has(k))) {
-      c?.doc.destroy();
-      c = { doc: new Y.Doc(), applied: [], appliedSet: new Set() };
-      this.cache.set(name, c);
+    if (c !== undefined) {
+      for (let k = 0; k < c.seen; k++) {
+        if (!c.skipped.has(k) && this.state.docOpAt(name, k).excluded) {
+          c.doc.destroy();
+          c = undefined;
+          break;
+        }
+      }
     }
-    for (const op of ops) {
-      const k = keyOf(op);
-      if (c.appliedSet.has(k)) continue;
-      Y.applyUpdate(c.doc, op.update);
-      c.applied.push(k);
-      c.appliedSet.add(k);
-    }
-    return c.doc;
+    if (c === undefined) this.cache.set(name, (c = { doc: new Y.Doc(), seen: 0, skipped: new Set() }));
+    const cached = c;
+    const end = this.state.docLength(name);
+    // One outer transaction for the batch: Yjs then runs its cleanup once, not once per update.
+    cached.doc.transact(() => {
+      for (; cached.seen < end; cached.seen++) {
+        const op = this.state.docOpAt(name, cached.seen);
+        if (op.excluded) cached.skipped.add(cached.seen);
+        else Y.applyUpdate(cached.doc, op.update);
+      }
+    });
+    return cached.doc;
   }
 
   /** Yjs client id -> author key, for every author with a counted op in `name`. */

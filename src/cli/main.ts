@@ -9,6 +9,7 @@ import { MurmurNode } from '../node.js';
 import { UpdateStore } from '../store/update-store.js';
 import { ApiCallError, getJson } from './api-client.js';
 import { attest } from './attest.js';
+import { registrySet } from './registry.js';
 
 const USAGE = `usage: murmur <command> [flags]
 
@@ -27,6 +28,9 @@ const USAGE = `usage: murmur <command> [flags]
   aggregate     --stream S --round N [--rule mean|median|trimmed-mean|multi-krum]
                 [--trim B] [--f N] [--clip C] [--sigma S] [--api URL]
                                                         a delta round's aggregate (values as base64 f32)
+  registry      [--api URL]                             the registry: feeds, adapters, schemas, disputes
+  registry-set  --key F --kind feed|adapter|schema --id ID --version N --body JSON [--owner HEX] [--api URL]
+                                                        sign a registry change locally and submit it
 `;
 
 const DEFAULT_API = `http://127.0.0.1:${DEFAULT_CONFIG.apiPort}`;
@@ -169,6 +173,21 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify-store':
       return verifyStore(rest);
+    case 'registry': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { api: { type: 'string' } } });
+      print(await getJson(values.api ?? DEFAULT_API, '/v1/registry'));
+      return 0;
+    }
+    case 'registry-set': {
+      const opts = ['key', 'api', 'kind', 'id', 'version', 'body', 'owner'] as const;
+      const { values } = parseArgs({ args: rest, strict: true, options: Object.fromEntries(opts.map((o) => [o, { type: 'string' as const }])) });
+      const v = values as Record<string, string | undefined>;
+      for (const req of ['key', 'kind', 'id', 'version', 'body'] as const) {
+        if (v[req] === undefined) throw new ConfigError(`--${req}`, 'required (murmur help)');
+      }
+      print(await registrySet({ key: v.key!, api: v.api ?? DEFAULT_API, kind: v.kind!, id: v.id!, version: v.version!, body: v.body!, ...(v.owner !== undefined ? { owner: v.owner } : {}) }));
+      return 0;
+    }
     case 'aggregate':
       print(await getJson(...aggregatePath(rest)));
       return 0;

@@ -52,7 +52,7 @@ export class AggregateRoutes {
         const feed = required(q.get('feed'), 'feed', 'feed=ETH/USD');
         const from = num(q, 'from', { int: true, min: 0 }) ?? 0;
         const to = num(q, 'to', { int: true, min: 0 }) ?? Number.MAX_SAFE_INTEGER;
-        return { status: 200, body: await feedAggregate(svc, this.node.log.state.attestations(feed, from, to), { feed, from, to }) };
+        return { status: 200, body: await feedAggregate(svc, this.node.log.state.attestations(feed, from, to), { feed, from, to }, this.node.feedWeights(feed)) };
       }
       const stream = required(q.get('stream'), 'stream', 'stream=model-a');
       const round = required(num(q, 'round', { int: true, min: 0 }), 'round', 'round=3');

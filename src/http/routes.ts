@@ -1,4 +1,5 @@
 import { MAX_UPDATE_BYTES, formatDecimal, fromHex, MurmurArgumentError, type AttestationView } from '../../crdt/index.js';
+import * as Y from 'yjs';
 import type { MurmurNode } from '../node.js';
 import { renderMetrics } from '../metrics.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
@@ -71,6 +72,23 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     const limit = intParam(q, 'limit', API_DEFAULT_LIMIT, API_MAX_LIMIT);
     const all = log.state.auditLog();
     return { status: 200, body: { total: all.length, offset, events: all.slice(offset, offset + limit) } };
+  }
+  if (path === '/v1/registry') return { status: 200, body: { authorities: node.config.registryAuthorities, ...node.registryView() } };
+  if (path === '/v1/docs') {
+    const name = q.get('name');
+    if (name === null) return { status: 200, body: { docs: log.state.docNames() } };
+    if (!log.state.docNames().includes(name)) throw new ApiError(404, ApiErrorCode.NotFound, `no document ${name}`);
+    const doc = node.docs.doc(name);
+    return {
+      status: 200,
+      body: {
+        name,
+        ops: log.state.docOps(name).length,
+        writers: [...node.docs.writers(name)].map(([clientId, author]) => ({ clientId, author })),
+        stateVectorBase64: Buffer.from(Y.encodeStateVector(doc)).toString('base64'),
+        updateBase64: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64'),
+      },
+    };
   }
   if (path === '/v1/evidence') return { status: 200, body: { evidence: log.evidence() } };
   const heads = /^\/v1\/authors\/([^/]+)\/heads$/.exec(path);

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Author, toHex } from '../../crdt/index.js';
+import { registrySet } from '../../src/cli/registry.js';
+import { generateKeyFile } from '../../src/keys.js';
+import { startNode, tempDataDir } from '../helpers/cluster.js';
+import { attest } from '../helpers/fixtures.js';
+
+test('registry over HTTP and the CLI path: owner and authority changes count, a takeover does not, and feed weights follow', async () => {
+  const dir = tempDataDir('registry');
+  const keys = Object.fromEntries(['owner', 'authority', 'thief', 'c1', 'c2', 'sybil'].map((n) => [n, generateKeyFile(join(dir, `${n}.key`))]));
+  const hex = (n: string): string => toHex(keys[n]!.publicKey);
+  const node = await startNode(join(dir, 'node'), { registryAuthorities: [hex('authority')] });
+  try {
+    const api = node.apiUrl!;
+    const set = (who: string, version: number, body: Record<string, unknown>, owner?: string) =>
+      registrySet({ key: join(dir, `${who}.key`), api, kind: 'feed', id: 'ETH/USD', version: String(version), body: JSON.stringify(body), ...(owner ? { owner } : {}) });
+    const feed = (contributors: Record<string, number>) => ({ decimals: 2, description: 'ether in dollars', contributors });
+    const registry = async () => (await (await fetch(`${api}/v1/registry`)).json()) as { entries: { id: string; owner: string; version: number; body: { contributors: Record<string, number> } }[]; ignored: { reason: string }[] };
+
+    await set('owner', 1, feed({ [hex('c1')]: 3, [hex('c2')]: 1 }));
+    await set('thief', 5, feed({ [hex('sybil')]: 100 }));
+    let r = await registry();
+    assert.equal(r.entries[0]?.owner, hex('owner'), 'the owner holds the entry');
+    assert.equal(r.entries[0]?.version, 1, 'the thief changed nothing');
+    assert.ok(r.ignored.some((i) => i.reason === 'not-owner'), 'the takeover is listed as ignored');
+    await set('authority', 2, feed({ [hex('c1')]: 3, [hex('c2')]: 2 }), hex('owner'));
+    r = await registry();
+    assert.deepEqual([r.entries[0]?.version, r.entries[0]?.body.contributors[hex('c2')]], [2, 2], 'the authority\'s change counts');
+
+    for (const [n, price] of [['c1', 2500_00], ['c2', 2502_00], ['sybil', 9999_00]] as const) {
+      const u = new Author(keys[n]!).next([attest('ETH/USD', price, 5_000)], 5_000);
+      assert.equal((await node.submit(u.bytes)).outcome.status, 'accepted', `${n}'s attestation is stored`);
+    }
+    const agg = (await (await fetch(`${api}/v1/aggregates/feed?feed=ETH/USD`)).json()) as {
+      totalWeight: number;
+      inputs: { author: string; weight: number }[];
+      excluded: { author: string; reason: string }[];
+    };
+    assert.deepEqual(agg.inputs.map((i) => [i.author, i.weight]).sort(), [[hex('c1'), 3], [hex('c2'), 2]].sort(), 'registry weights apply');
+    assert.deepEqual(agg.excluded.map((e) => [e.author, e.reason]), [[hex('sybil'), 'not-admitted']], 'a contributor the feed does not admit is left out, with the reason');
+    assert.equal(agg.totalWeight, 5);
+
+    const docs = (await (await fetch(`${api}/v1/docs?name=registry`)).json()) as { writers: unknown[]; updateBase64: string };
+    assert.equal(docs.writers.length, 3, 'owner, thief and authority wrote to the registry document');
+    assert.equal((await fetch(`${api}/v1/docs?name=nope`)).status, 404);
+  } finally {
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
