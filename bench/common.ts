@@ -22,12 +22,26 @@ export function seedFor(label: string): Uint8Array {
 /** Runs `fn` `reps` times and returns the best (lowest) duration in seconds. */
 export function bestOf(reps: number, fn: () => void): number {
   let best = Infinity;
+  for (let r = 0; r < reps; r++) best = Math.min(best, seconds(fn));
+  return best;
+}
+
+/** bestOf for asynchronous work. */
+export async function bestOfAsync(reps: number, fn: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
   for (let r = 0; r < reps; r++) {
     const t0 = process.hrtime.bigint();
-    fn();
+    await fn();
     best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
   }
   return best;
+}
+
+/** Duration of one synchronous call, in seconds. */
+export function seconds(fn: () => void): number {
+  const t0 = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 export function gc(): void {

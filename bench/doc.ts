@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { Author, DocViews, DocWriter, KIND_DOC, Log, Signer } from '../crdt/index.js';
-import { report, seedFor } from './common.js';
+import { report, seconds, seedFor } from './common.js';
 
 /**
  * `npm run bench -- doc [--authors N] [--updates N]`: doc-op ingest (decode, Byzantine checks,
@@ -14,7 +14,7 @@ function parse(args: string[], flag: string, dflt: number): number {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 }
 
-export function generate(authors: number, perAuthor: number): { wire: Uint8Array[]; yjs: Uint8Array[] } {
+function generate(authors: number, perAuthor: number): { wire: Uint8Array[]; yjs: Uint8Array[] } {
   const writers = Array.from({ length: authors }, (_, i) => {
     const author = new Author(new Signer(seedFor(`doc-${i}`)));
     return { author, w: new DocWriter(author.key) };
@@ -48,12 +48,6 @@ export function generate(authors: number, perAuthor: number): { wire: Uint8Array
   return { wire, yjs };
 }
 
-function time(fn: () => void): number {
-  const t0 = process.hrtime.bigint();
-  fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
 export async function main(args: string[]): Promise<void> {
   const authors = parse(args, '--authors', 20);
   const per = parse(args, '--updates', 500);
@@ -77,8 +71,8 @@ export async function main(args: string[]): Promise<void> {
   let tRaw = 0;
   let tOurs = 0;
   for (let r = 0; r < 5; r++) {
-    const a = time(raw);
-    const b = time(ours);
+    const a = seconds(raw);
+    const b = seconds(ours);
     ratios.push(a / b);
     tRaw += a;
     tOurs += b;

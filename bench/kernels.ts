@@ -5,7 +5,7 @@ import type { KernelBackend } from '../kernels/backend.js';
 import { createCpuBackend } from '../kernels/cpu/cpu-backend.js';
 import { type FixedDeltas, toFixed } from '../kernels/fixed-point.js';
 import { WebGpuBackend } from '../kernels/webgpu/webgpu-backend.js';
-import { report } from './common.js';
+import { bestOfAsync, report } from './common.js';
 
 /**
  * `npm run bench -- kernels [--d N] [--feeds N] [--reps N]`: input throughput (GB/s) of every
@@ -29,16 +29,6 @@ function parse(args: string[]): Args {
   return { d: get('--d', 1 << 20), k: get('--k', 64), feeds: get('--feeds', 10_000), reps: get('--reps', 3), krumD: get('--krum-d', 1 << 16) };
 }
 
-async function best(reps: number, fn: () => Promise<unknown>): Promise<number> {
-  let t = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    t = Math.min(t, Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return t;
-}
-
 function deltas(k: number, d: number): FixedDeltas {
   let s = 12345;
   const rows = Array.from({ length: k }, () =>
@@ -59,12 +49,12 @@ function feeds(n: number): AttestationInput[][] {
 async function cpuCopy(bytes: number, reps: number): Promise<number> {
   const src = new Int32Array(bytes / 4).fill(7);
   const dst = new Int32Array(bytes / 4);
-  return best(reps, async () => dst.set(src));
+  return bestOfAsync(reps, async () => dst.set(src));
 }
 
 async function gpuCopy(gpu: WebGpuBackend, bytes: number, reps: number): Promise<number> {
   const host = new Uint8Array(bytes).fill(7);
-  return best(reps, () =>
+  return bestOfAsync(reps, () =>
     gpu.withRun(async (run) => {
       const src = run.buffer(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
       run.device.queue.writeBuffer(src, 0, host);
@@ -110,7 +100,7 @@ export async function main(argv: string[]): Promise<void> {
     lines.push([`${name} memcpy baseline GB/s`, baseline]);
     result[`${name}_memcpy_gbps`] = baseline;
     for (const [kernel, bytes, fn] of [...coordinate, ...other]) {
-      const gbps = bytes / (await best(a.reps, () => fn(b))) / 1e9;
+      const gbps = bytes / (await bestOfAsync(a.reps, () => fn(b))) / 1e9;
       const base = bytes === deltaBytes ? baseline : bytes / (await copy(bytes)) / 1e9;
       const ratio = gbps / base;
       lines.push([`${name} ${kernel} GB/s (ratio to memcpy)`, `${gbps.toFixed(3)} (${ratio.toFixed(3)})`]);

@@ -39,7 +39,7 @@ export interface DeltaAggregate {
 const ONE_16 = 65536;
 
 function checkOptions(k: number, o: DeltaAggregateOptions): Uint32Array {
-  check(['mean', 'median', 'trimmed-mean', 'multi-krum'].includes(o.rule), KernelErrorCode.BadParameter, 'rule', `one of ${DELTA_RULES.join(', ')}`);
+  check(DELTA_RULES.includes(o.rule), KernelErrorCode.BadParameter, 'rule', `one of ${DELTA_RULES.join(', ')}`);
   const weights = o.weights ?? new Array<number>(k).fill(1);
   check(weights.length === k, KernelErrorCode.BadShape, 'weights', `one weight per delta (${k})`);
   weights.forEach((w, i) =>
@@ -71,8 +71,10 @@ function pickRows(x: FixedDeltas, rows: readonly number[]): FixedDeltas {
  */
 export async function aggregateDeltas(runner: KernelRunner, rows: readonly Float32Array[], o: DeltaAggregateOptions): Promise<DeltaAggregate> {
   const weights = checkOptions(rows.length, o);
-  let x = toFixed(rows);
+  const input = toFixed(rows);
+  // The closure may run twice (WebGPU, then the CPU after a fallback), so it never mutates `input`.
   const res = await runner.run(async (b) => {
+    let x = input;
     let clipFactors = new Array<number>(x.k).fill(1);
     if (o.clipNorm !== undefined) {
       const { norms } = await b.gram(x, false);
@@ -100,6 +102,7 @@ export async function aggregateDeltas(runner: KernelRunner, rows: readonly Float
     return { sums, divisor, noise, selected, clipFactors };
   });
   const { sums, divisor, noise, selected, clipFactors } = res.value;
+  const x = input;
   const values = new Float32Array(x.d);
   const scale = 2 ** -x.shift;
   const zScale = o.noise !== undefined ? o.noise.sigma / ONE_16 : 0;

@@ -25,6 +25,26 @@ export class KernelError extends Error {
   }
 }
 
+/** Why the WebGPU backend could not run; the label of the fallback metric. */
+export enum BackendFailure {
+  /** No adapter, no driver, or the Dawn addon did not load: retrying is pointless. */
+  NoAdapter = 'no-adapter',
+  DeviceLost = 'device-lost',
+  OutOfMemory = 'out-of-memory',
+  Validation = 'validation',
+  Closed = 'closed',
+}
+
+/** BACKEND_UNAVAILABLE with its cause, so callers branch on `failure`, never on message text. */
+export class BackendUnavailableError extends KernelError {
+  constructor(
+    readonly failure: BackendFailure,
+    detail: string,
+  ) {
+    super(KernelErrorCode.BackendUnavailable, 'webgpu', detail);
+  }
+}
+
 export function check(cond: boolean, code: KernelErrorCode, field: string, detail: string): asserts cond {
   if (!cond) throw new KernelError(code, field, detail);
 }

@@ -1,10 +1,10 @@
 import type { BackendChoice, BackendName, KernelBackend } from './backend.js';
 import { createCpuBackend } from './cpu/cpu-backend.js';
-import { KernelError, KernelErrorCode } from './errors.js';
+import { BackendFailure, BackendUnavailableError } from './errors.js';
 import type { GpuEvent } from './webgpu/gpu-context.js';
 import { WebGpuBackend } from './webgpu/webgpu-backend.js';
 
-export type KernelEvent = GpuEvent | { type: 'fallback'; reason: string; permanent: boolean };
+export type KernelEvent = GpuEvent | { type: 'fallback'; failure: BackendFailure; reason: string; permanent: boolean };
 
 export interface BackendOptions {
   readonly backend: BackendChoice;
@@ -20,11 +20,6 @@ export interface Ran<T> {
   readonly value: T;
   readonly backend: BackendName;
   readonly fallback?: string;
-}
-
-/** Reasons after which retrying WebGPU is pointless for the life of the process. */
-function isPermanent(err: KernelError): boolean {
-  return /no WebGPU adapter|did not load/.test(err.message);
 }
 
 /**
@@ -51,14 +46,15 @@ export class KernelRunner {
       try {
         return { value: await work(this.gpu), backend: 'webgpu' };
       } catch (err) {
-        if (!(err instanceof KernelError) || err.code !== KernelErrorCode.BackendUnavailable) throw err;
-        const permanent = isPermanent(err);
+        if (!(err instanceof BackendUnavailableError)) throw err;
+        // Without an adapter, retrying WebGPU is pointless for the life of the process.
+        const permanent = err.failure === BackendFailure.NoAdapter;
         if (permanent) {
           this.gpu.close();
           this.gpu = null;
         }
         this.lastFallback = err.message;
-        this.opts.onEvent?.({ type: 'fallback', reason: err.message, permanent });
+        this.opts.onEvent?.({ type: 'fallback', failure: err.failure, reason: err.message, permanent });
         return { value: await work(this.cpu), backend: 'cpu', fallback: err.message };
       }
     }

@@ -1,4 +1,5 @@
 import { RejectCode } from '../crdt/index.js';
+import { BackendFailure } from '../kernels/index.js';
 import type { MurmurNode } from './node.js';
 
 type Sample = [labels: Record<string, string>, value: number];
@@ -64,7 +65,7 @@ export function renderMetrics(node: MurmurNode): string {
         'murmur_kernel_fallbacks_total',
         'counter',
         'Kernel runs that fell back from WebGPU to the CPU, by reason.',
-        ['no-adapter', 'device-lost', 'out-of-memory', 'other'].map((reason) => [{ reason }, node.aggregates.metrics.fallbacks[reason] ?? 0]),
+        Object.values(BackendFailure).map((reason) => [{ reason }, node.aggregates.metrics.fallbacks[reason] ?? 0]),
       ),
       family('murmur_kernel_device_lost_total', 'counter', 'WebGPU devices lost.', [[{}, node.aggregates.metrics.deviceLost]]),
       family('murmur_equivocations', 'gauge', 'Equivocations recorded.', [[{}, node.log.evidence().length]]),

@@ -48,6 +48,7 @@ export class MurmurNode implements NetworkHost {
   /** Y.Docs of the documents carried by doc ops, and the registry over them. */
   readonly docs: DocViews;
   readonly registry: RegistryReader;
+  private readonly authorities: ReadonlySet<string>;
   /** Aggregation kernels (WebGPU or CPU) and the privacy accountant. */
   readonly aggregates: AggregationService;
   /** Verifies large sync batches on all cores. */
@@ -63,10 +64,11 @@ export class MurmurNode implements NetworkHost {
     this.aggregates = new AggregationService(config, logger);
     this.docs = new DocViews(this.log.state);
     this.registry = new RegistryReader(this.log, this.docs);
+    this.authorities = new Set(config.registryAuthorities);
   }
 
   registryView(): RegistryView {
-    return this.registry.view(new Set(this.config.registryAuthorities));
+    return this.registry.view(this.authorities);
   }
 
   /** Contributor weights of a feed: the registry's when the feed is registered (absent = 0, not admitted), else 1 for all. */

@@ -46,10 +46,10 @@ export class DocViews {
     return cached.doc;
   }
 
-  /** Yjs client id -> author key, for every author with a counted op in `name`. */
+  /** Yjs client id -> author key, for every author with a counted op in `name`, by client id. */
   writers(name: string): Map<number, string> {
     const out = new Map<number, string>();
     for (const op of this.state.docOps(name)) out.set(yjsClientId(op.author), op.author);
-    return out;
+    return new Map([...out].sort((a, b) => a[0] - b[0]));
   }
 }

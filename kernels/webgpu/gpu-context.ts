@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { KernelError, KernelErrorCode } from '../errors.js';
+import { BackendFailure, BackendUnavailableError, KernelError } from '../errors.js';
 
 /** What the context reports (fallbacks, device loss); src/ maps it to logs and metrics. */
 export type GpuEvent =
@@ -35,7 +35,7 @@ function loadDawn(flags: readonly string[]): Promise<Loaded> {
       },
       (err: unknown) => {
         loaded.delete(key);
-        throw new KernelError(KernelErrorCode.BackendUnavailable, 'webgpu', `the Dawn addon did not load: ${String(err)}`);
+        throw new BackendUnavailableError(BackendFailure.NoAdapter, `the Dawn addon did not load: ${String(err)}`);
       },
     );
     loaded.set(key, p);
@@ -54,6 +54,7 @@ export class GpuContext {
   private busy = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly lost = new WeakSet<GPUDevice>();
 
   constructor(private readonly opts: GpuContextOptions) {}
 
@@ -63,11 +64,20 @@ export class GpuContext {
 
   /** Runs `work` with a device; the device stays up while any work is in flight. */
   async use<T>(work: (device: GPUDevice) => Promise<T>): Promise<T> {
-    if (this.closed) throw new KernelError(KernelErrorCode.BackendUnavailable, 'webgpu', 'the GPU context is closed');
+    if (this.closed) throw new BackendUnavailableError(BackendFailure.Closed, 'the GPU context is closed');
     this.busy++;
     this.clearIdle();
     try {
-      return await work(await this.acquire());
+      const device = await this.acquire();
+      try {
+        return await work(device);
+      } catch (err) {
+        // Dawn's own errors from a device that was lost mid-work become a typed, fallback-able failure.
+        if (!(err instanceof KernelError) && this.lost.has(device)) {
+          throw new BackendUnavailableError(BackendFailure.DeviceLost, `the device was lost: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        throw err;
+      }
     } finally {
       if (--this.busy === 0) this.armIdle();
     }
@@ -91,9 +101,9 @@ export class GpuContext {
   private async create(): Promise<GPUDevice> {
     const { gpu } = await loadDawn(this.opts.dawnFlags ?? []);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch((err: unknown) => {
-      throw new KernelError(KernelErrorCode.BackendUnavailable, 'webgpu', `no WebGPU adapter: ${err instanceof Error ? err.message : String(err)}`);
+      throw new BackendUnavailableError(BackendFailure.NoAdapter, `no WebGPU adapter: ${err instanceof Error ? err.message : String(err)}`);
     });
-    if (adapter === null) throw new KernelError(KernelErrorCode.BackendUnavailable, 'webgpu', 'no WebGPU adapter (no GPU driver, or no Vulkan ICD such as Mesa lavapipe)');
+    if (adapter === null) throw new BackendUnavailableError(BackendFailure.NoAdapter, 'no WebGPU adapter (no GPU driver, or no Vulkan ICD such as Mesa lavapipe)');
     const l = adapter.limits;
     const device = await adapter
       .requestDevice({
@@ -104,10 +114,11 @@ export class GpuContext {
       },
     })
       .catch((err: unknown) => {
-        throw new KernelError(KernelErrorCode.BackendUnavailable, 'webgpu', `device request failed: ${err instanceof Error ? err.message : String(err)}`);
+        throw new BackendUnavailableError(BackendFailure.NoAdapter, `device request failed: ${err instanceof Error ? err.message : String(err)}`);
       });
     this.live = device;
     void device.lost.then((info) => {
+      this.lost.add(device);
       if (this.live === device) {
         this.live = null;
         this.device = null;

@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { KernelError, KernelErrorCode } from '../errors.js';
+import { BackendFailure, BackendUnavailableError } from '../errors.js';
 
 /** Small helpers over one device: buffers, a cached pipeline per shader, checked submission. */
 export class GpuRun {
@@ -86,7 +86,7 @@ export class GpuRun {
     const oom = await this.device.popErrorScope();
     const err = oom ?? validation;
     if (err !== null) {
-      throw new KernelError(KernelErrorCode.BackendUnavailable, 'webgpu', `${oom !== null ? 'out of memory' : 'validation error'}: ${err.message}`);
+      throw new BackendUnavailableError(oom !== null ? BackendFailure.OutOfMemory : BackendFailure.Validation, `${oom !== null ? 'out of memory' : 'validation error'}: ${err.message}`);
     }
   }
 

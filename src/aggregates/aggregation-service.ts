@@ -10,13 +10,6 @@ export interface KernelMetrics {
   deviceLost: number;
 }
 
-function reasonLabel(reason: string): string {
-  if (/adapter/.test(reason)) return 'no-adapter';
-  if (/out of memory/.test(reason)) return 'out-of-memory';
-  if (/lost/.test(reason)) return 'device-lost';
-  return 'other';
-}
-
 /** The node's kernel runner and privacy accountant, with events turned into logs and metrics. */
 export class AggregationService {
   readonly runner: KernelRunner;
@@ -31,8 +24,7 @@ export class AggregationService {
       gpuIdleMs: config.gpuIdleMs,
       onEvent: (e: KernelEvent) => {
         if (e.type === 'fallback') {
-          const label = reasonLabel(e.reason);
-          this.metrics.fallbacks[label] = (this.metrics.fallbacks[label] ?? 0) + 1;
+          this.metrics.fallbacks[e.failure] = (this.metrics.fallbacks[e.failure] ?? 0) + 1;
           logger[warnOnFallback ? 'warn' : 'info']({ reason: e.reason, permanent: e.permanent }, 'kernels fell back to the CPU backend');
         } else if (e.type === 'device-created') {
           this.metrics.deviceCreated++;

@@ -51,7 +51,11 @@ interface Contribution {
  */
 function contributions(all: readonly DeltaView[]): { used: Contribution[]; excluded: { author: string; reason: Reason }[] } {
   const byAuthor = new Map<string, DeltaView[]>();
-  for (const d of all) byAuthor.set(d.author, [...(byAuthor.get(d.author) ?? []), d]);
+  for (const d of all) {
+    const list = byAuthor.get(d.author);
+    if (list === undefined) byAuthor.set(d.author, [d]);
+    else list.push(d);
+  }
   const excluded: { author: string; reason: Reason }[] = [];
   const complete: Contribution[] = [];
   for (const [author, slices] of [...byAuthor].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -1,4 +1,4 @@
-import { toHex } from '../../crdt/index.js';
+import { toHex, type Author, type OpInput } from '../../crdt/index.js';
 
 /** Time allowed for one API call from the CLI. */
 export const CLI_API_TIMEOUT_MS = 10_000;
@@ -41,4 +41,17 @@ export function postUpdate(api: string, bytes: Uint8Array): Promise<unknown> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ update: toHex(bytes) }),
   });
+}
+
+/**
+ * Continues `author`'s chain from the node's view of its heads, signs `ops` with the node's
+ * frontier (first `maxDeps`) as extra deps, and submits the update. Never run two at once with the
+ * same key: that is equivocation, and the network would exclude the key's later ops.
+ */
+export async function signAndSubmit(api: string, author: Author, ops: readonly OpInput[], timestampMs: number, maxDeps: number): Promise<unknown> {
+  const heads = (await getJson(api, `/v1/authors/${author.key}/heads`)) as { heads: { seq: number; id: string }[] };
+  const top = heads.heads.at(-1);
+  if (top !== undefined) author.resume(top.seq, top.id);
+  const status = (await getJson(api, '/v1/status')) as { frontier: string[] };
+  return postUpdate(api, author.next(ops, timestampMs, status.frontier.slice(0, maxDeps)).bytes);
 }

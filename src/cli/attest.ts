@@ -1,7 +1,7 @@
 import { Author, KIND_ATTESTATION, parseDecimal, rescale, MurmurArgumentError, type OpInput } from '../../crdt/index.js';
 import { loadKeyFile } from '../keys.js';
 import { ConfigError } from '../errors.js';
-import { getJson, postUpdate } from './api-client.js';
+import { signAndSubmit } from './api-client.js';
 
 export interface AttestArgs {
   key: string;
@@ -37,19 +37,11 @@ export function attestationOps(a: AttestArgs, observedAtMs: number): OpInput[] {
 }
 
 /**
- * `murmur attest`: signs the attestations locally with the contributor's key (continuing its chain
- * from the node's view of its heads) and submits the one update. Never run two at once with the
- * same key: that is equivocation, and the network would exclude the key's later ops.
+ * `murmur attest`: signs the attestations locally with the contributor's key and submits the one
+ * update (signAndSubmit).
  */
 export async function attest(a: AttestArgs): Promise<unknown> {
   const { signer } = loadKeyFile(a.key);
-  const author = new Author(signer);
   const now = Date.now();
-  const ops = attestationOps(a, now);
-  const heads = (await getJson(a.api, `/v1/authors/${author.key}/heads`)) as { heads: { seq: number; id: string }[] };
-  const top = heads.heads.at(-1);
-  if (top !== undefined) author.resume(top.seq, top.id);
-  const status = (await getJson(a.api, '/v1/status')) as { frontier: string[] };
-  const u = author.next(ops, now, status.frontier.slice(0, 8));
-  return postUpdate(a.api, u.bytes);
+  return signAndSubmit(a.api, new Author(signer), attestationOps(a, now), now, 8);
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Author, DocWriter, KIND_DOC, REGISTRY_ARRAY, REGISTRY_DOC, REGISTRY_KINDS, type RegistryKind } from '../../crdt/index.js';
 import { ConfigError } from '../errors.js';
 import { loadKeyFile } from '../keys.js';
-import { ApiCallError, getJson, postUpdate } from './api-client.js';
+import { ApiCallError, getJson, signAndSubmit } from './api-client.js';
 
 export interface RegistrySetArgs {
   key: string;
@@ -40,10 +40,6 @@ export async function registrySet(a: RegistrySetArgs): Promise<unknown> {
     if (!(err instanceof ApiCallError && err.status === 404)) throw err;
   }
   const update = new DocWriter(author.key, state).write((d) => d.getArray(REGISTRY_ARRAY).push([record]));
-  const heads = (await getJson(a.api, `/v1/authors/${author.key}/heads`)) as { heads: { seq: number; id: string }[] };
-  const top = heads.heads.at(-1);
-  if (top !== undefined) author.resume(top.seq, top.id);
-  const status = (await getJson(a.api, '/v1/status')) as { frontier: string[] };
-  const u = author.next([{ kind: KIND_DOC, body: { doc: REGISTRY_DOC, update } }], record.timestampMs, status.frontier.slice(0, 16));
-  return { record, submitted: await postUpdate(a.api, u.bytes) };
+  const ops = [{ kind: KIND_DOC, body: { doc: REGISTRY_DOC, update } }];
+  return { record, submitted: await signAndSubmit(a.api, author, ops, record.timestampMs, 16) };
 }
