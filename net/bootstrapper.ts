@@ -1,7 +1,7 @@
 import type { Libp2p } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 
-export const RECONNECT_CHECK_MS = 1_000;
+export const RECONNECT_CHECK_MS = 250;
 export const RECONNECT_MIN_BACKOFF_MS = 500;
 export const RECONNECT_MAX_BACKOFF_MS = 60_000;
 
@@ -21,6 +21,7 @@ export class Bootstrapper {
   constructor(
     private readonly node: Libp2p,
     addrs: readonly string[],
+    private readonly maxBackoffMs = RECONNECT_MAX_BACKOFF_MS,
   ) {
     this.targets = addrs.map((a) => {
       const addr = multiaddr(a);
@@ -56,7 +57,7 @@ export class Bootstrapper {
         })
         .catch(() => {
           t.nextAt = Date.now() + t.backoffMs * (0.75 + Math.random() / 2);
-          t.backoffMs = Math.min(t.backoffMs * 2, RECONNECT_MAX_BACKOFF_MS);
+          t.backoffMs = Math.min(t.backoffMs * 2, this.maxBackoffMs);
         })
         .finally(() => {
           t.dialing = false;

@@ -8,7 +8,7 @@ import { mdns } from '@libp2p/mdns';
 import { memory } from '@libp2p/memory';
 import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
-import { createLibp2p } from 'libp2p';
+import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import type { Outcome } from '../crdt/index.js';
 import { Bootstrapper } from './bootstrapper.js';
 import { GOSSIP_MAX_MESSAGE_BYTES, gossipMessageId } from './gossip/gossip-frame.js';
@@ -33,6 +33,17 @@ export interface NetworkConfig {
   mdns: boolean;
   maxConnections: number;
   syncIntervalMs?: number;
+  /** Longest wait between redials of a bootstrap peer (default RECONNECT_MAX_BACKOFF_MS). */
+  reconnectMaxBackoffMs?: number;
+  /** Simulation hooks (simulations/): never set by operators. */
+  hooks?: NetworkHooks;
+}
+
+/** What a simulator may change: the transports (latency, byte counts) and an extra deny rule (partitions). */
+export interface NetworkHooks {
+  transports?: Libp2pOptions['transports'];
+  /** True to refuse connections to and from this peer id (both directions, before encryption finishes). */
+  denyPeer?: (peerId: string) => boolean;
 }
 
 /** What the network needs from the node: the log (through SyncHost) and a synchronous gossip offer. */
@@ -64,23 +75,26 @@ export class MurmurNetwork {
     cfg: NetworkConfig,
   ) {
     this.publisher = new Publisher((data) => this.pubsub.publish(topic, data));
-    this.bootstrapper = new Bootstrapper(libp2p, cfg.bootstrap);
+    this.bootstrapper = new Bootstrapper(libp2p, cfg.bootstrap, cfg.reconnectMaxBackoffMs);
   }
 
   static async create(cfg: NetworkConfig, host: NetworkHost): Promise<MurmurNetwork> {
     const topic = updatesTopic(cfg.networkId);
     const ref: { net?: MurmurNetwork } = {};
     const penalties = new Penalties();
+    const deny = cfg.hooks?.denyPeer;
+    const denied = (peer: string): boolean => penalties.blocked(peer) || (deny !== undefined && deny(peer));
     const libp2p = await createLibp2p({
       privateKey: await generateKeyPairFromSeed('Ed25519', cfg.identitySeed),
       addresses: { listen: [...cfg.listen] },
-      transports: [tcp(), memory()],
+      transports: cfg.hooks?.transports ?? [tcp(), memory()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
       connectionManager: { maxConnections: cfg.maxConnections },
       connectionGater: {
-        denyDialPeer: async (peer) => penalties.blocked(peer.toString()),
-        denyInboundEncryptedConnection: async (peer) => penalties.blocked(peer.toString()),
+        denyDialPeer: async (peer) => denied(peer.toString()),
+        denyInboundEncryptedConnection: async (peer) => denied(peer.toString()),
+        denyOutboundEncryptedConnection: async (peer) => denied(peer.toString()),
         // Loopback and in-memory addresses are what tests and simulations use.
         denyDialMultiaddr: async () => false,
       },

@@ -15,6 +15,8 @@ export interface NodeConfig {
   mdns: boolean;
   maxConnections: number;
   syncIntervalMs: number;
+  /** Longest wait between redials of an unreachable bootstrap peer (exponential backoff from 500 ms). */
+  reconnectMaxBackoffMs: number;
   /** HTTP API bind address; port 0 picks a free port. */
   apiHost: string;
   apiPort: number;
@@ -42,6 +44,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   mdns: false,
   maxConnections: 128,
   syncIntervalMs: 5_000,
+  reconnectMaxBackoffMs: 60_000,
   apiHost: '127.0.0.1',
   apiPort: 7070,
   storeSync: true,
@@ -109,6 +112,7 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
     mdns: c.mdns,
     maxConnections: int(c.maxConnections, 'maxConnections', 1, 10_000),
     syncIntervalMs: int(c.syncIntervalMs, 'syncIntervalMs', 100, 3_600_000),
+    reconnectMaxBackoffMs: int(c.reconnectMaxBackoffMs, 'reconnectMaxBackoffMs', 500, 3_600_000),
     apiHost: str(c.apiHost, 'apiHost'),
     apiPort: int(c.apiPort, 'apiPort', 0, 65_535),
     storeSync: c.storeSync,
@@ -157,6 +161,7 @@ export function configTemplate(): string {
     line('Discover peers on the LAN with mDNS.', 'mdns') +
     line('Most simultaneous connections.', 'maxConnections') +
     line('Re-sync with every connected peer this often (milliseconds).', 'syncIntervalMs') +
+    line('Longest wait between redials of an unreachable bootstrap peer (milliseconds, backoff from 500).', 'reconnectMaxBackoffMs') +
     line('HTTP API bind address. Keep it on 127.0.0.1 unless a proxy guards it.', 'apiHost') +
     line('HTTP API port (0 = any free port).', 'apiPort') +
     line('fsync every store batch: acknowledged updates survive power loss, not only crashes.', 'storeSync') +

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DocViews, feedWeights, Log, RegistryReader, type Outcome, type RegistryView, type UpdateRecord } from '../crdt/index.js';
 import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
-import { MurmurNetwork, type NetworkHost } from '../net/network.js';
+import { MurmurNetwork, type NetworkHooks, type NetworkHost } from '../net/network.js';
 import type { NodeConfig } from './config.js';
 import { loadOrCreateKeyFile } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
@@ -21,6 +21,10 @@ export interface NodeOptions {
   identitySeed?: Uint8Array;
   /** Serve the HTTP API (default true). */
   api?: boolean;
+  /** Simulation hooks for the network (transports, partitions). */
+  networkHooks?: NetworkHooks;
+  /** A signature-verifier pool shared by many in-process nodes (the node then does not close it). */
+  verifier?: VerifierPool;
 }
 
 export interface SubmitResult {
@@ -52,14 +56,18 @@ export class MurmurNode implements NetworkHost {
   /** Aggregation kernels (WebGPU or CPU) and the privacy accountant. */
   readonly aggregates: AggregationService;
   /** Verifies large sync batches on all cores. */
-  readonly verifier = new VerifierPool();
+  readonly verifier: VerifierPool;
+  private readonly ownsVerifier: boolean;
   apiUrl: string | null = null;
 
   private constructor(
     readonly config: NodeConfig,
     readonly logger: Logger,
     readonly store: UpdateStore,
+    verifier: VerifierPool | undefined,
   ) {
+    this.verifier = verifier ?? new VerifierPool();
+    this.ownsVerifier = verifier === undefined;
     this.log.onAccept((rec) => this.onAccepted(rec));
     this.aggregates = new AggregationService(config, logger);
     this.docs = new DocViews(this.log.state);
@@ -84,7 +92,7 @@ export class MurmurNode implements NetworkHost {
     const identitySeed = opts.identitySeed ?? loadOrCreateKeyFile(join(config.dataDir, 'node.key')).seed;
     const store = new UpdateStore(join(config.dataDir, 'store'), { sync: config.storeSync });
     await store.open();
-    const node = new MurmurNode(config, logger, store);
+    const node = new MurmurNode(config, logger, store, opts.verifier);
     try {
       node.replay = await store.replay(node.log, { verifySignatures: false });
       for (const c of node.replay.corrupt) logger.error({ key: c.key, reason: c.reason }, 'corrupt store record skipped');
@@ -99,6 +107,8 @@ export class MurmurNode implements NetworkHost {
           mdns: config.mdns,
           maxConnections: config.maxConnections,
           syncIntervalMs: config.syncIntervalMs,
+          reconnectMaxBackoffMs: config.reconnectMaxBackoffMs,
+          ...(opts.networkHooks !== undefined ? { hooks: opts.networkHooks } : {}),
         },
         node,
       );
@@ -109,7 +119,7 @@ export class MurmurNode implements NetworkHost {
       }
     } catch (err) {
       await node.network?.stop().catch(() => undefined);
-      await node.verifier.close();
+      await node.closeVerifier();
       node.aggregates.close();
       await store.close();
       throw err;
@@ -205,12 +215,16 @@ export class MurmurNode implements NetworkHost {
     return { outcome, published };
   }
 
+  private async closeVerifier(): Promise<void> {
+    if (this.ownsVerifier) await this.verifier.close();
+  }
+
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     await this.api?.close();
     await this.network.stop();
-    await this.verifier.close();
+    await this.closeVerifier();
     this.aggregates.close();
     await this.store.close();
     this.logger.info({ updates: this.log.size, digest: this.log.digest() }, 'node stopped');

@@ -1,0 +1,79 @@
+/**
+ * `npm run sim -- <scenario | file.json> [--seed N] [--short] [--nodes N] [--out DIR]`
+ * Runs a scenario, writes DIR/<name>-<seed>.json and .html, prints each criterion, and ends
+ * with one JSON line (the summary). Exit status: 0 all criteria pass, 1 one failed, 2 bad usage.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { renderReport } from './report/html.js';
+import { runScenario } from './runner.js';
+import { parseScenario, ScenarioError } from './scenario.js';
+import { BUILT_IN } from './scenarios/index.js';
+
+export const DEFAULT_OUT_DIR = 'simulations/out';
+
+interface Args {
+  target: string;
+  seed: number;
+  short: boolean;
+  nodes?: number;
+  out: string;
+}
+
+function usage(msg: string): never {
+  console.error(`murmur sim: ${msg}\nusage: npm run sim -- <${Object.keys(BUILT_IN).join('|')}|file.json> [--seed N] [--short] [--nodes N] [--out DIR]`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Partial<Args> = { seed: 1, short: false, out: DEFAULT_OUT_DIR };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i]!;
+    const value = (): string => argv[++i] ?? usage(`${x} needs a value`);
+    const int = (v: string, what: string, max: number): number => (/^\d+$/.test(v) && Number(v) <= max ? Number(v) : usage(`${what} must be an integer in 0..${max}, got ${v}`));
+    if (x === '--seed') a.seed = int(value(), '--seed', 2 ** 32 - 1);
+    else if (x === '--nodes') a.nodes = int(value(), '--nodes', 200);
+    else if (x === '--out') a.out = value();
+    else if (x === '--short') a.short = true;
+    else if (x.startsWith('--')) usage(`unknown option ${x}`);
+    else if (a.target === undefined) a.target = x;
+    else usage(`unexpected argument ${x}`);
+  }
+  if (a.target === undefined) usage('name a scenario');
+  return a as Args;
+}
+
+function loadScenario(a: Args): unknown {
+  const builtIn = BUILT_IN[a.target];
+  if (builtIn !== undefined) return builtIn(a.short, a.nodes);
+  if (!a.target.endsWith('.json')) usage(`no built-in scenario ${a.target} (and not a .json file)`);
+  try {
+    const raw = JSON.parse(readFileSync(a.target, 'utf8')) as Record<string, unknown>;
+    return a.nodes === undefined ? raw : { ...raw, nodes: a.nodes };
+  } catch (err) {
+    return usage(`cannot read ${a.target}: ${(err as Error).message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  let scenario;
+  try {
+    scenario = parseScenario(loadScenario(a));
+  } catch (err) {
+    if (err instanceof ScenarioError) usage(err.message);
+    throw err;
+  }
+  const started = Date.now();
+  const result = await runScenario(scenario, { seed: a.seed, log: (line) => console.error(`[sim ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`) });
+  mkdirSync(a.out, { recursive: true });
+  const base = join(a.out, `${scenario.name}-${a.seed}${a.short ? '-short' : ''}`);
+  writeFileSync(`${base}.json`, JSON.stringify(result, null, 1));
+  writeFileSync(`${base}.html`, renderReport(result, `npm run sim -- ${process.argv.slice(2).join(' ')}`));
+  for (const c of result.criteria) console.log(`${c.pass ? 'PASS' : 'FAIL'} ${c.metric} = ${JSON.stringify(c.value)} (${c.min !== undefined ? `min ${c.min}` : ''}${c.min !== undefined && c.max !== undefined ? ', ' : ''}${c.max !== undefined ? `max ${c.max}` : ''})`);
+  console.log(`report: ${resolve(`${base}.html`)}`);
+  console.log(JSON.stringify({ ...result.summary, passed: result.passed }));
+  process.exitCode = result.passed ? 0 : 1;
+}
+
+await main();

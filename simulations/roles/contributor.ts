@@ -1,0 +1,80 @@
+import { Author, Signer, type OpInput } from '../../crdt/index.js';
+import type { MurmurNode } from '../../src/node.js';
+import type { Prng } from '../rng.js';
+
+/** Extra causal deps a contributor names: the node's newest heads (what `murmur attest` does). */
+export const CONTRIBUTOR_DEPS = 8;
+
+/**
+ * A contributor key and its chain of updates. An update its node did not accept is forgotten
+ * (the chain resumes after the last accepted one), so a contributor never leaves a gap that
+ * would hold its later updates pending everywhere.
+ */
+export class Contributor {
+  readonly signer: Signer;
+  private author: Author;
+  private last: { seq: number; id: string } | null = null;
+  busy = false;
+  submitted = 0;
+  refused = 0;
+
+  constructor(
+    readonly label: string,
+    rng: Prng,
+  ) {
+    this.signer = new Signer(rng.fork(`key:${label}`).bytes(32));
+    this.author = new Author(this.signer);
+  }
+
+  get key(): string {
+    return this.author.key;
+  }
+
+  /** Signs the next update on top of `node`'s frontier. */
+  next(node: MurmurNode, ops: readonly OpInput[]): { id: string; bytes: Uint8Array } {
+    return this.author.next(ops, Date.now(), node.log.frontier(CONTRIBUTOR_DEPS));
+  }
+
+  /** Two different updates with the same seq and the same predecessor: an equivocation. */
+  fork(node: MurmurNode, a: readonly OpInput[], b: readonly OpInput[]): [{ id: string; bytes: Uint8Array }, { id: string; bytes: Uint8Array }] {
+    const deps = node.log.frontier(CONTRIBUTOR_DEPS);
+    const first = this.author.next(a, Date.now(), deps);
+    this.rewind();
+    const second = this.author.next(b, Date.now(), deps);
+    return [first, second];
+  }
+
+  /** Records the node's verdict on the update just made; rewinds the chain if it was refused. */
+  settle(accepted: boolean, update: { id: string }): void {
+    if (accepted) {
+      this.submitted++;
+      this.last = { seq: this.author.lastSeq, id: update.id };
+    } else {
+      this.refused++;
+      this.rewind();
+    }
+  }
+
+  private rewind(): void {
+    this.author = new Author(this.signer);
+    if (this.last !== null) this.author.resume(this.last.seq, this.last.id);
+  }
+
+  /** Submits `ops` through `node` (skipped while a previous submission is running). */
+  async submit(node: MurmurNode, ops: readonly OpInput[], onSigned?: (id: string) => void): Promise<boolean> {
+    if (this.busy) return false;
+    this.busy = true;
+    try {
+      const u = this.next(node, ops);
+      onSigned?.(u.id);
+      const ok = await node.submit(u.bytes).then(
+        (r) => r.outcome.status === 'accepted',
+        () => false,
+      );
+      this.settle(ok, u);
+      return ok;
+    } finally {
+      this.busy = false;
+    }
+  }
+}
