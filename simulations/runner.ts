@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Actors } from './actors.js';
 import { ErrorSampler } from './error-sampler.js';
 import { Recorder } from './recorder.js';
@@ -59,6 +59,9 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<SimRes
     if (p !== undefined) pendingPeak = { count: Math.max(pendingPeak.count, p.count), bytes: Math.max(pendingPeak.bytes, p.bytes) };
   };
   const rssBefore = process.memoryUsage().rss;
+  // Event-loop delay says whether this machine kept up: all nodes share one JS thread.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   let rssPeak = rssBefore;
   const offline = new Map<number, number>(); // node -> union size when it went offline
   const onlineAt = new Map<number, { t: number; union: number }[]>();
@@ -137,10 +140,12 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<SimRes
     const settleMs = performance.now() - settleStart;
     takeSample();
     for (let i = 0; i < s.nodes; i++) notePending(i);
-    if (!settled) log(`lacking: ${honest.map((i) => `${i}:${recorder.unionSize - (sim.nodes[i]?.log.size ?? 0)}/${sim.nodes[i]?.log.pendingCount}/${sim.nodes[i]?.network.libp2p.getConnections().length} ${JSON.stringify(sim.nodes[i]?.network.sync.metrics)}`).join(' ')}`);
     log(settled ? `converged ${Math.round(settleMs)} ms after traffic stopped` : `not converged ${s.settleMs} ms after traffic stopped`);
-    return summarize({ s, seed: opts.seed, sim, recorder, actors, honest, byzantine, heals, onlineAt, settled, settleMs, pendingPeak, rssBefore, rssPeak, detection: sampler.detection });
+    loopDelay.disable();
+    const loopLagMs = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6 };
+    return summarize({ s, seed: opts.seed, sim, recorder, actors, honest, byzantine, heals, onlineAt, settled, settleMs, pendingPeak, rssBefore, rssPeak, loopLagMs, detection: sampler.detection });
   } finally {
+    loopDelay.disable();
     actors.stop();
     await sim.close();
   }

@@ -258,7 +258,7 @@ export function parseScenario(v: unknown): Scenario {
     topology: topology(s.topology, nodes),
     link: { latencyMs: num(link, 'latencyMs', 'link', 0, 10_000, 0), jitterMs: num(link, 'jitterMs', 'link', 0, 10_000, 0), loss: num(link, 'loss', 'link', 0, 0.9, 0) },
     syncIntervalMs: int(s, 'syncIntervalMs', 'scenario', 100, 600_000, 1000),
-    reconnectMaxBackoffMs: int(s, 'reconnectMaxBackoffMs', 'scenario', 500, 3_600_000, 1000),
+    reconnectMaxBackoffMs: int(s, 'reconnectMaxBackoffMs', 'scenario', 500, 3_600_000, 500),
     sampleMs: int(s, 'sampleMs', 'scenario', 20, 60_000, 250),
     errorNodes: int(s, 'errorNodes', 'scenario', 1, MAX_SIM_NODES, 8),
     partitions: list(s.partitions, 'partitions').map((p, i) => partition(p, `partitions[${i}]`, nodes, durationMs)),

@@ -40,6 +40,7 @@ export interface RunFacts {
   pendingPeak: { count: number; bytes: number };
   rssBefore: number;
   rssPeak: number;
+  loopLagMs: { p50: number; p99: number };
   detection: Detection;
 }
 
@@ -116,6 +117,8 @@ export function summarize(f: RunFacts): SimResult {
     pending_peak_bytes: f.pendingPeak.bytes,
     rss_peak_mb: round(f.rssPeak / 2 ** 20),
     rss_mb_per_node: round((f.rssPeak - f.rssBefore) / 2 ** 20 / s.nodes, 2),
+    event_loop_lag_ms_p50: round(f.loopLagMs.p50),
+    event_loop_lag_ms_p99: round(f.loopLagMs.p99),
     equivocators: equivocators.length,
     equivocators_found_by_all: foundEverywhere,
     forged_accepted: forgers.reduce((a, k) => a + logs.reduce((x, l) => x + l.authorHeads(k).length, 0), 0),

@@ -15,6 +15,12 @@ export const SYNC_INTERVAL_MS = 5_000;
 export const SYNC_SOON_DELAY_MS = 50;
 /** Concurrent inbound and outbound sync streams per connection. */
 export const SYNC_MAX_STREAMS = 2;
+/** A session that could not run (the peer was busy with another) is retried this many times... */
+export const SYNC_RETRIES = 3;
+/** ...after about this delay, doubled each time (with jitter). */
+export const SYNC_RETRY_BASE_MS = 100;
+/** After a session brought new updates, the other peers are synced within this spread. */
+export const SYNC_FANOUT_SPREAD_MS = 100;
 
 export interface SyncMetrics {
   sessions: number;
@@ -98,16 +104,38 @@ export class SyncService implements Startable {
     await Promise.allSettled(this.running.values());
   }
 
-  /** Schedules a session with `peer` after `delayMs` (coalescing repeated requests). */
-  syncSoon(peer: PeerId, delayMs = SYNC_SOON_DELAY_MS): void {
+  /**
+   * Schedules a session with `peer` after `delayMs` (coalescing repeated requests). If it cannot
+   * run (the peer refused because it was busy, or the stream failed) while the peer is still
+   * connected, it is retried up to SYNC_RETRIES times with backoff.
+   */
+  syncSoon(peer: PeerId, delayMs = SYNC_SOON_DELAY_MS, attempt = 0): void {
     const key = peer.toString();
     if (!this.started || this.timers.has(key)) return;
     const t = setTimeout(() => {
       this.timers.delete(key);
-      void this.syncWith(peer);
+      void this.syncWith(peer).then((r) => {
+        if (r !== null || attempt >= SYNC_RETRIES || !this.connected(peer)) return;
+        this.syncSoon(peer, SYNC_RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random()), attempt + 1);
+      });
     }, delayMs);
     t.unref();
     this.timers.set(key, t);
+  }
+
+  private connected(peer: PeerId): boolean {
+    return this.components.connectionManager.getConnections(peer).length > 0;
+  }
+
+  /**
+   * New updates arrived from `from`: sync with every other connected peer soon, so they spread
+   * hop by hop at sync speed (updates fetched by sync are not re-gossiped). It stops by itself:
+   * a session that brings nothing new fans out no further.
+   */
+  private fanOut(from: PeerId): void {
+    for (const c of this.components.connectionManager.getConnections()) {
+      if (!c.remotePeer.equals(from)) this.syncSoon(c.remotePeer, Math.floor(Math.random() * SYNC_FANOUT_SPREAD_MS));
+    }
   }
 
   /** Schedules a session with every connected peer, spread over the next interval (jitter). */
@@ -191,6 +219,7 @@ export class SyncService implements Startable {
       this.metrics.rounds += result.rounds;
       this.metrics.updatesReceived += result.received;
       this.metrics.updatesSent += result.sent;
+      if (result.accepted > 0) this.fanOut(peer);
       return result;
     } catch (err) {
       const e = err instanceof SyncError ? err : new SyncError(SyncErrorCode.Closed, err instanceof Error ? err.message : String(err));

@@ -6,7 +6,7 @@
 export function flPoisoning(short: boolean): Record<string, unknown> {
   return {
     name: 'fl-poisoning',
-    description: '10 nodes: 7 honest delta producers, 3 poisoners (x10 scale, sign flip, ALIE z=1); aggregators compared',
+    description: '10 nodes: 7 honest delta producers, 3 poisoners (x30 scale, x-3 sign flip, ALIE z=1); aggregators compared',
     nodes: 10,
     durationMs: short ? 6_000 : 30_000,
     settleMs: 15_000,
@@ -15,7 +15,7 @@ export function flPoisoning(short: boolean): Record<string, unknown> {
     learning: { stream: 'model', dimension: 64, roundMs: 1_000, samples: 64, learningRate: 0.02 },
     roles: [
       { role: 'delta', nodes: [0, 1, 2, 3, 4, 5, 6] },
-      { role: 'poisoner', nodes: [7], mode: 'scale', factor: 10 },
+      { role: 'poisoner', nodes: [7], mode: 'scale', factor: 30 },
       { role: 'poisoner', nodes: [8], mode: 'flip', factor: 3 },
       { role: 'poisoner', nodes: [9], mode: 'alie', factor: 1 },
     ],

@@ -13,6 +13,8 @@ export function scale(short: boolean, nodes = short ? 12 : 100): Record<string, 
     topology: { kind: 'random', degree: 4 },
     link: { latencyMs: 5, jitterMs: 5, loss: 0 },
     sampleMs: 500,
+    // Gossip carries the traffic and sync-on-connect the heals; a 1 s re-sync of 400 links would be most of the CPU.
+    syncIntervalMs: 5_000,
     errorNodes: 2,
     partitions: [{ atMs: short ? 2_000 : 10_000, healMs: short ? 4_000 : 18_000, groups: 'halves', everyMs: short ? 4_000 : 16_000, repeat: 2 }],
     market: { feeds: ['ETH/USD'], intervalMs: 1_000, noise: 0.002, volatility: 0.001, startPrice: 2500, windowMs: 3_000 },
