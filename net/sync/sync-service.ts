@@ -15,6 +15,12 @@ export const SYNC_INTERVAL_MS = 5_000;
 export const SYNC_SOON_DELAY_MS = 50;
 /** Concurrent inbound and outbound sync streams per connection. */
 export const SYNC_MAX_STREAMS = 2;
+/**
+ * Sessions (either direction, with different peers) run at once per node. More than one keeps a
+ * node that is syncing over a slow link from refusing everyone else; two sessions may then fetch
+ * the same update twice (the log drops the copy), which costs bytes, never correctness.
+ */
+export const SYNC_MAX_SESSIONS = 4;
 /** A session that could not run (the peer was busy with another) is retried this many times... */
 export const SYNC_RETRIES = 3;
 /** ...after about this delay, doubled each time (with jitter). */
@@ -59,7 +65,7 @@ export interface SyncComponents {
 export class SyncService implements Startable {
   readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, forcedCloses: 0, failures: {} };
   private readonly running = new Map<string, Promise<SessionResult | null>>();
-  /** Sessions (either direction) in progress; one at a time, so two peers never send us the same updates at once. */
+  /** Sessions (either direction) in progress, at most SYNC_MAX_SESSIONS. */
   private active = 0;
   private readonly queue: (() => void)[] = [];
   private readonly channels = new Set<FrameChannel>();
@@ -165,8 +171,8 @@ export class SyncService implements Startable {
   }
 
   private acquire(): Promise<void> {
-    if (this.active === 0) {
-      this.active = 1;
+    if (this.active < SYNC_MAX_SESSIONS) {
+      this.active++;
       return Promise.resolve();
     }
     return new Promise((resolve) => this.queue.push(resolve));
@@ -175,7 +181,7 @@ export class SyncService implements Startable {
   private release(): void {
     const next = this.started ? this.queue.shift() : undefined;
     if (next !== undefined) next();
-    else this.active = 0;
+    else this.active--;
   }
 
   private async initiateLocked(peer: PeerId): Promise<SessionResult | null> {
@@ -192,12 +198,12 @@ export class SyncService implements Startable {
   }
 
   private async respond(stream: Stream, connection: Connection): Promise<void> {
-    if (this.active > 0) {
-      // Busy with another session: refuse; the peer retries on its next interval.
+    if (this.active >= SYNC_MAX_SESSIONS) {
+      // Busy: refuse; the peer retries (syncSoon's backoff, then its next interval).
       stream.abort(new SyncError(SyncErrorCode.Closed, 'busy'));
       return;
     }
-    this.active = 1;
+    this.active++;
     try {
       await this.session(stream, connection.remotePeer, false);
     } finally {
