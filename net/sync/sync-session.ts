@@ -146,6 +146,9 @@ export class SyncSession {
    */
   private async receive(updates: Uint8Array[]): Promise<void> {
     const verified = this.host.preverify(updates);
+    // Awaited in the apply chain below; if an earlier link fails first, that await never runs,
+    // and a later rejection (the pool closing on shutdown) must not go unhandled.
+    verified.catch(() => undefined);
     this.applyingFrames++;
     this.applying = this.applying.then(async () => {
       try {

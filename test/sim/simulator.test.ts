@@ -49,7 +49,14 @@ test('same seed, same scenario events: topology, keys, prices and partition wind
   assert.deepEqual(partitionWindows(s).map((w) => [w.atMs, w.healMs]), [[1000, 3000], [11_000, 13_000], [21_000, 23_000]], 'repeats expand');
   const edges = topologyEdges({ kind: 'random', degree: 4 }, 50, new Prng(3));
   const reach = new Set([0]);
-  for (let k = 0; k < 50; k++) for (const [x, y] of edges) if (reach.has(x) || reach.has(y)) (reach.add(x), reach.add(y));
+  for (let k = 0; k < 50; k++) {
+    for (const [x, y] of edges) {
+      if (reach.has(x) || reach.has(y)) {
+        reach.add(x);
+        reach.add(y);
+      }
+    }
+  }
   assert.equal(reach.size, 50, 'a random topology is connected');
   assert.equal(edges.length, 100, 'mean degree 4 on 50 nodes is 100 edges');
 });
