@@ -75,10 +75,10 @@ export class ErrorSampler {
     const truth = this.actors.rounds[round]!;
     const poisoners = this.actors.producers.filter((p) => p.mode !== 'honest').length;
     const t = this.recorder.now();
+    const all = node.log.state.deltas(l.stream, round);
+    if (all.length === 0) return;
+    const k = new Set(all.map((d) => d.author)).size;
     for (const rule of DELTA_RULES) {
-      const all = node.log.state.deltas(l.stream, round);
-      if (all.length === 0) return;
-      const k = new Set(all.map((d) => d.author)).size;
       if (rule === 'multi-krum' && k <= 2 * poisoners + 2) continue;
       const q = { stream: l.stream, round, rule, ...(rule === 'trimmed-mean' ? { trim: Math.min(0.45, poisoners / Math.max(k, 1)) } : {}), ...(rule === 'multi-krum' ? { f: poisoners } : {}) };
       const a = await deltaAggregate(node.aggregates, all, q);

@@ -22,7 +22,9 @@ type Chunk = Uint8Array | Uint8ArrayList;
 /**
  * Delivers chunks in order, each no earlier than its arrival plus latency and jitter. Chunks are
  * pipelined (a 20 ms link still carries many chunks per 20 ms), unlike @libp2p/memory's own
- * `latency`, which waits once per chunk in series.
+ * `latency`, which waits once per chunk in series. The queue holds the chunks read but not yet
+ * taken by the upgrader; like the in-memory transport's pushable under it, it applies no
+ * backpressure. Simulation only: both ends are our own nodes, whose frames are bounded.
  */
 async function* delayLine(src: AsyncIterable<Chunk>, shape: LinkShape, rng: Prng, counters: LinkCounters): AsyncGenerator<Chunk> {
   const queue: { at: number; chunk: Chunk }[] = [];

@@ -53,6 +53,7 @@ export class Recorder {
   readonly t0 = performance.now();
   private readonly union = new Map<string, number>();
   private readonly columns: TimeColumn[];
+  /** Submission time of each honest update (one entry per update of the run, like the union). */
   private readonly published = new Map<string, { t: number; node: number }>();
   private latencyStride = 1;
   private latencySeen = 0;
@@ -110,13 +111,6 @@ export class Recorder {
       this.latencies.length = Math.floor(this.latencies.length / 2);
       this.latencyStride *= 2;
     }
-  }
-
-  /** Node i lacks how many of the first `count` union updates. */
-  lacking(i: number, count = this.union.size): number {
-    let n = 0;
-    for (let k = 0; k < count; k++) if (Number.isNaN(this.columns[i]!.get(k))) n++;
-    return n;
   }
 
   /**

@@ -85,7 +85,8 @@ export function summarize(f: RunFacts): SimResult {
   const byzKeys = f.actors.byzantineKeys;
   const keysOf = (role: string): string[] => [...byzKeys].filter(([, r]) => r === role).map(([k]) => k);
   const equivocators = keysOf('equivocator');
-  const foundEverywhere = equivocators.filter((k) => logs.every((l) => l.evidence().some((e) => e.author === k))).length;
+  const accused = logs.map((l) => new Set(l.evidence().map((e) => e.author)));
+  const foundEverywhere = equivocators.filter((k) => accused.every((a) => a.has(k))).length;
   const forgers = keysOf('forger');
   const rejected = (code: string): number => logs.reduce((a, l) => a + (l.stats.rejected[code as keyof typeof l.stats.rejected] ?? 0), 0);
   const rejectedAll = logs.reduce((a, l) => a + Object.values(l.stats.rejected).reduce((x, y) => x + (y ?? 0), 0), 0);

@@ -17,7 +17,7 @@ const auditOp = (subject: string): OpInput => ({ kind: KIND_AUDIT, body: { event
 /** A valid update from `c`, signed and then broken: a flipped signature bit, or a body byte changed after signing. */
 export function forgedUpdate(c: Contributor, node: MurmurNode, n: number): Uint8Array {
   const { bytes } = c.next(node, [auditOp(`forged-${n}`)]);
-  c.settle(false, { id: '' }); // never submitted: keep the chain where it was
+  c.discard(); // never submitted: the chain stays where it was
   const out = Uint8Array.from(bytes);
   if (n % 2 === 0) out[out.length - 1]! ^= 0x01;
   else out[out.length - 70]! ^= 0x01; // inside the ops, covered by the signature
@@ -62,9 +62,9 @@ export async function flooderTick(ctx: ByzantineContext, i: number, valid: Contr
   if (node === null) return;
   for (let k = 0; k < counts.orphans; k++) {
     const parent = orphan.next(node, [auditOp('withheld-parent')]);
-    orphan.settle(true, parent); // the chain goes on from the withheld parent
+    orphan.keep(parent); // the chain goes on from the withheld parent
     const child = orphan.next(node, [auditOp('orphan')]);
-    orphan.settle(true, child);
+    orphan.keep(child);
     node.network.publish(child.bytes);
   }
   for (let k = 0; k < counts.valid; k++) await valid.submit(node, [auditOp(`flood-${valid.submitted}`)]);

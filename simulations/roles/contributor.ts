@@ -15,8 +15,8 @@ export class Contributor {
   private author: Author;
   private last: { seq: number; id: string } | null = null;
   busy = false;
+  /** Updates its node accepted. */
   submitted = 0;
-  refused = 0;
 
   constructor(
     readonly label: string,
@@ -39,25 +39,27 @@ export class Contributor {
   fork(node: MurmurNode, a: readonly OpInput[], b: readonly OpInput[]): [{ id: string; bytes: Uint8Array }, { id: string; bytes: Uint8Array }] {
     const deps = node.log.frontier(CONTRIBUTOR_DEPS);
     const first = this.author.next(a, Date.now(), deps);
-    this.rewind();
+    this.discard();
     const second = this.author.next(b, Date.now(), deps);
     return [first, second];
   }
 
-  /** Records the node's verdict on the update just made; rewinds the chain if it was refused. */
-  settle(accepted: boolean, update: { id: string }): void {
-    if (accepted) {
-      this.submitted++;
-      this.last = { seq: this.author.lastSeq, id: update.id };
-    } else {
-      this.refused++;
-      this.rewind();
-    }
+  /** The update just made is the chain's head from now on (whether or not anyone receives it). */
+  keep(update: { id: string }): void {
+    this.last = { seq: this.author.lastSeq, id: update.id };
   }
 
-  private rewind(): void {
+  /** Forgets the update just made: the next one reuses its seq, after the last kept one. */
+  discard(): void {
     this.author = new Author(this.signer);
     if (this.last !== null) this.author.resume(this.last.seq, this.last.id);
+  }
+
+  /** Records the node's verdict on the update just made. */
+  settle(accepted: boolean, update: { id: string }): void {
+    if (!accepted) return this.discard();
+    this.submitted++;
+    this.keep(update);
   }
 
   /** Submits `ops` through `node` (skipped while a previous submission is running). */
