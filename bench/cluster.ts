@@ -1,3 +1,4 @@
+import { SYNC_INTERVAL_MS } from '../net/sync/sync-service.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { createLogger } from '../src/logger.js';
 import { MurmurNode } from '../src/node.js';
 
 /** Starts `n` murmur nodes on loopback TCP in this process (no HTTP API, no fsync), fully meshed. */
-export async function benchCluster(n: number, label: string, syncIntervalMs = 1_000): Promise<{ nodes: MurmurNode[]; stop: () => Promise<void> }> {
+export async function benchCluster(n: number, label: string, syncIntervalMs = SYNC_INTERVAL_MS): Promise<{ nodes: MurmurNode[]; stop: () => Promise<void> }> {
   const dirs: string[] = [];
   const nodes: MurmurNode[] = [];
   for (let i = 0; i < n; i++) {

@@ -4,8 +4,9 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { tcp } from '@libp2p/tcp';
 import { identify } from '@libp2p/identify';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { createLibp2p, type Libp2p } from 'libp2p';
-import { Author, KIND_ATTESTATION, Signer, type OpInput } from '../crdt/index.js';
+import { Author, KIND_ATTESTATION, Signer, decodeUpdate, verifyStrict, type OpInput } from '../crdt/index.js';
 import type { MurmurNode } from '../src/node.js';
 import { benchCluster, until } from './cluster.js';
 import { report, seedFor } from './common.js';
@@ -75,6 +76,21 @@ export async function rawGossipRate(messages: number): Promise<number> {
   return rate;
 }
 
+/**
+ * Strict verifies per second on one core, over real updates: the ceiling on single-op updates to
+ * all nodes is this x cores / NODES, since every node checks every update once.
+ */
+function verifyRatePerCore(updates: Uint8Array[]): number {
+  const decoded = updates.map(decodeUpdate);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1_000) {
+    const u = decoded[n++ % decoded.length]!;
+    if (!verifyStrict(u.author, u.signed, u.signature)) throw new Error('bench update does not verify');
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
 /** Submits every publisher's updates to its node (IN_FLIGHT at a time each); resolves when all 5 nodes hold them. */
 async function deliver(nodes: MurmurNode[], perPublisher: Uint8Array[][]): Promise<number> {
   const target = nodes[0]!.log.size + perPublisher.reduce((n, u) => n + u.length, 0);
@@ -134,6 +150,8 @@ export async function main(): Promise<void> {
     const many1 = signed(NODES, 300, 1, 'many1');
     const singleMany = (NODES * 300) / (await deliver(c.nodes, many1));
     const peak = Math.max(singleOne, singleMany);
+    const verifyBound = (verifyRatePerCore(one1[0]!.slice(0, 200)) * availableParallelism()) / NODES;
+    await new Promise((r) => setTimeout(r, 1_000)); // let store writes and GC from the peak runs settle
     const lat = await latencies(c.nodes, peak / 2, 3);
     const pct = (q: number): number => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN;
     report(
@@ -145,6 +163,8 @@ export async function main(): Promise<void> {
         ['1-op updates, one publisher: updates/s all nodes', Math.round(singleOne)],
         ['1-op updates, 5 publishers: updates/s all nodes', Math.round(singleMany)],
         ['single-op ratio to raw gossipsub', singleMany / raw],
+        [`verification ceiling: cores x strict verifies/s per core / ${NODES} nodes`, Math.round(verifyBound)],
+        ['single-op ratio to that ceiling', peak / verifyBound],
         [`latency at ${Math.round(peak / 2)} updates/s: p50 ms`, pct(0.5)],
         ['latency p99 ms (target < 250)', pct(0.99)],
       ],
@@ -159,6 +179,8 @@ export async function main(): Promise<void> {
         single_op_one_publisher: Math.round(singleOne),
         single_op_five_publishers: Math.round(singleMany),
         ratio_to_raw_gossip: Number((peak / raw).toFixed(3)),
+        verify_ceiling_updates_per_s: Math.round(verifyBound),
+        ratio_to_verify_ceiling: Number((peak / verifyBound).toFixed(3)),
         latency_rate_per_s: Math.round(peak / 2),
         p50_ms: Number(pct(0.5).toFixed(1)),
         p99_ms: Number(pct(0.99).toFixed(1)),

@@ -9,11 +9,10 @@ import { memory } from '@libp2p/memory';
 import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
-import type { Outcome } from '../crdt/index.js';
 import { Bootstrapper } from './bootstrapper.js';
 import { GOSSIP_MAX_MESSAGE_BYTES, gossipMessageId } from './gossip/gossip-frame.js';
 import { GossipAction, GossipErrorCode } from './gossip/gossip-errors.js';
-import { validateGossip } from './gossip/gossip-validator.js';
+import { GossipValidator, type GossipHost } from './gossip/gossip-validator.js';
 import { Publisher } from './gossip/publisher.js';
 import { MURMUR_SCORE_THRESHOLDS, murmurPeerScoreParams } from './peer-score-params.js';
 import { Offence, Penalties } from './penalties.js';
@@ -47,9 +46,7 @@ export interface NetworkHooks {
 }
 
 /** What the network needs from the node: the log (through SyncHost) and a synchronous gossip offer. */
-export interface NetworkHost extends SyncHost {
-  offer(bytes: Uint8Array): Outcome;
-}
+export interface NetworkHost extends SyncHost, GossipHost {}
 
 export interface GossipMetrics {
   messages: Record<GossipAction, number>;
@@ -131,8 +128,9 @@ export class MurmurNetwork {
   }
 
   private wire(host: NetworkHost, cfg: NetworkConfig): void {
-    this.pubsub.topicValidators.set(this.topic, (peer: PeerId, msg) => {
-      const verdict = validateGossip(msg.data, (bytes) => host.offer(bytes));
+    const validator = new GossipValidator(host);
+    this.pubsub.topicValidators.set(this.topic, async (peer: PeerId, msg) => {
+      const verdict = await validator.validate(msg.data, peer.toString());
       this.gossip.messages[verdict.action]++;
       if (verdict.error !== null) this.gossip.byCode[verdict.error.code] = (this.gossip.byCode[verdict.error.code] ?? 0) + 1;
       if (verdict.missing.length > 0) this.libp2p.services.sync.syncSoon(peer);

@@ -9,7 +9,8 @@ import { createLogger, type Logger } from './logger.js';
 import { UpdateStore, type ReplayReport } from './store/update-store.js';
 import { ApiServer } from './http/api-server.js';
 import { AggregationService } from './aggregates/aggregation-service.js';
-import { VERIFY_POOL_MIN_BATCH, VerifierPool } from './verify/verifier-pool.js';
+import { VerifierPool } from './verify/verifier-pool.js';
+import { RecentlyGossiped } from '../net/gossip/recently-gossiped.js';
 
 /** Updates offered between two yields to the event loop during a sync batch. */
 export const OFFER_YIELD_EVERY = 64;
@@ -45,6 +46,10 @@ export class MurmurNode implements NetworkHost {
   private readonly writes = new Map<string, Promise<void>>();
   private replaying = true;
   private stopping = false;
+  /** Updates gossip is carrying now: sync leaves them out for SYNC_GOSSIP_GRACE_MS. */
+  private readonly gossiped = new RecentlyGossiped();
+  /** The last submission's apply step (submissions are applied in arrival order). */
+  private submitTail: Promise<unknown> = Promise.resolve();
   storeErrors = 0;
   network!: MurmurNetwork;
   replay!: ReplayReport;
@@ -149,10 +154,6 @@ export class MurmurNode implements NetworkHost {
 
   // --- NetworkHost (used by gossip and sync) ---
 
-  offer(bytes: Uint8Array): Outcome {
-    return this.publishReleased(this.log.offer(bytes));
-  }
-
   /**
    * Updates released from the pending buffer were IGNOREd when they arrived by gossip, so gossipsub
    * never forwarded them: publish them now that they are valid. (A directly accepted gossip message
@@ -162,18 +163,37 @@ export class MurmurNode implements NetworkHost {
     if (o.status === 'accepted') {
       for (const id of o.released) {
         const bytes = this.log.get(id)?.bytes;
-        if (bytes !== undefined) this.network.publish(bytes);
+        if (bytes !== undefined && this.network.publish(bytes)) this.gossiped.mark(id);
       }
     }
     return o;
   }
 
-  /** Large batches are checked on the worker pool; small ones are left to Log.offer (no flags). */
+  /**
+   * Gossip, sync and submissions: signatures are checked on the worker pool, so the main thread
+   * (which runs libp2p) only applies. While the pool is saturated the flags are `[]` and Log.offer
+   * checks inline. Sync waits for the pool instead: its batches are bounded by its sessions.
+   */
+  verifyGossip(updates: Uint8Array[]): Promise<boolean[]> {
+    return this.verifier.size > 0 && !this.verifier.saturated ? this.verifier.verify(updates) : Promise.resolve([]);
+  }
+
   preverify(updates: Uint8Array[]): Promise<boolean[]> {
-    return updates.length >= VERIFY_POOL_MIN_BATCH ? this.verifier.verify(updates) : Promise.resolve([]);
+    return this.verifier.size > 0 ? this.verifier.verify(updates) : Promise.resolve([]);
   }
 
   /** An update whose flag is false is offered unflagged, so the log re-checks it and rejects it with its exact code. */
+  /** Gossip's updates: as offerBatch, and the accepted ones are left to gossip for a while (RecentlyGossiped). */
+  async offerGossip(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]> {
+    const out = await this.offerBatch(updates, peer, verified);
+    for (const o of out) if (o.status === 'accepted') this.gossiped.mark(o.id);
+    return out;
+  }
+
+  onGossip(id: string): boolean {
+    return this.gossiped.has(id);
+  }
+
   async offerBatch(updates: Uint8Array[], _peer: string, verified: boolean[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
     for (let i = 0; i < updates.length; i++) {
@@ -208,10 +228,16 @@ export class MurmurNode implements NetworkHost {
    */
   async submit(bytes: Uint8Array): Promise<SubmitResult> {
     if (this.stopping) throw new Error('node is stopping');
-    const outcome = this.publishReleased(this.log.offer(bytes));
+    // The signature is checked on the pool; submissions are applied in the order they came, so a
+    // contributor's chain of updates never waits in the pending buffer for its own earlier link.
+    const verified = this.verifyGossip([bytes]).catch((): boolean[] => []);
+    const applied = this.submitTail.then(async () => this.publishReleased(this.log.offer(bytes, { signatureVerified: (await verified)[0] === true })));
+    this.submitTail = applied.catch(() => undefined);
+    const outcome = await applied;
     if (outcome.status !== 'accepted') return { outcome, published: false };
     await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));
     const published = this.network.publish(bytes);
+    if (published) this.gossiped.mark(outcome.id);
     return { outcome, published };
   }
 

@@ -16,6 +16,8 @@ export enum GossipErrorCode {
   AllDuplicate = 'all-duplicate',
   /** Nothing new could be applied yet: some deps are missing (they are fetched through sync). */
   MissingDeps = 'missing-deps',
+  /** GOSSIP_MAX_VALIDATING messages were already in validation; the updates come through sync. */
+  Overloaded = 'overloaded',
 }
 
 /** A coded gossip validation error with its action, in the style of lodestar's GossipActionError. */

@@ -2,6 +2,13 @@ import { DecodeError, RejectCode, type Outcome } from '../../crdt/index.js';
 import { decodeGossipFrame } from './gossip-frame.js';
 import { GossipAction, GossipErrorCode, GossipValidationError } from './gossip-errors.js';
 
+/**
+ * Gossip messages in validation at once (verifying or waiting for their turn to be applied). Past
+ * this a message is IGNOREd unread: it is in gossipsub's seen-cache by then, so its updates come
+ * later through sync, and nothing valid is lost.
+ */
+export const GOSSIP_MAX_VALIDATING = 1_024;
+
 export interface GossipVerdict {
   readonly action: GossipAction;
   readonly error: GossipValidationError | null;
@@ -10,28 +17,69 @@ export interface GossipVerdict {
   readonly missing: readonly string[];
 }
 
+/** What validation needs from the node. */
+export interface GossipHost {
+  /**
+   * Starts checking the signatures of a message's updates (on worker threads); one flag per
+   * update, or `[]` to leave the checks to the log (inline).
+   */
+  verifyGossip(updates: Uint8Array[]): Promise<boolean[]>;
+  /** Offers a message's updates in order with those flags (as SyncHost.offerBatch does for sync). */
+  offerGossip(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]>;
+}
+
 /**
- * Runs every update of a gossip message through `offer` and decides the message's fate:
- * REJECT if any update is invalid (peer scoring penalises the sender), ACCEPT if any was applied,
- * IGNORE otherwise (duplicates, or updates waiting for deps).
+ * The topic validator's body. Signatures of several messages are checked at once off the main
+ * thread, but messages are applied in arrival order, so an update that came after its dep is never
+ * parked in the pending buffer (nor triggers a sync) only because its check finished first.
+ * Verdict per message: REJECT if any update is invalid (peer scoring penalises the sender),
+ * ACCEPT if any was applied, IGNORE otherwise (duplicates, updates waiting for deps, overload).
  */
-export function validateGossip(data: Uint8Array, offer: (bytes: Uint8Array) => Outcome): GossipVerdict {
-  let updates: Uint8Array[];
-  try {
-    updates = decodeGossipFrame(data);
-  } catch (err) {
-    if (!(err instanceof DecodeError)) throw err;
-    const error = new GossipValidationError(GossipAction.Reject, GossipErrorCode.BadFrame, err.code);
-    return { action: GossipAction.Reject, error, outcomes: [], missing: [] };
+export class GossipValidator {
+  private tail: Promise<unknown> = Promise.resolve();
+  private validating = 0;
+
+  constructor(private readonly host: GossipHost) {}
+
+  /** Messages in validation now (at most GOSSIP_MAX_VALIDATING). */
+  get inFlight(): number {
+    return this.validating;
   }
-  const outcomes = updates.map(offer);
+
+  async validate(data: Uint8Array, peer: string): Promise<GossipVerdict> {
+    let updates: Uint8Array[];
+    try {
+      updates = decodeGossipFrame(data);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return verdict(GossipAction.Reject, GossipErrorCode.BadFrame, [], err.code);
+    }
+    if (this.validating >= GOSSIP_MAX_VALIDATING) return verdict(GossipAction.Ignore, GossipErrorCode.Overloaded, []);
+    this.validating++;
+    try {
+      const verified = this.host.verifyGossip(updates).catch((): boolean[] => []);
+      const before = this.tail;
+      const applied = before.then(async () => this.host.offerGossip(updates, peer, await verified));
+      this.tail = applied.catch(() => undefined);
+      return judge(await applied);
+    } finally {
+      this.validating--;
+    }
+  }
+}
+
+function verdict(action: GossipAction, code: GossipErrorCode, outcomes: readonly Outcome[], rejectCode?: RejectCode, missing: readonly string[] = []): GossipVerdict {
+  return { action, error: new GossipValidationError(action, code, rejectCode), outcomes, missing };
+}
+
+/** The message's verdict from its updates' outcomes. */
+export function judge(outcomes: readonly Outcome[]): GossipVerdict {
   const missing = outcomes.flatMap((o) => (o.status === 'pending' ? o.missing : []));
   const rejected = outcomes.find((o) => o.status === 'rejected');
   if (rejected !== undefined) {
     const code = rejected.status === 'rejected' ? rejected.code : RejectCode.BadEncoding;
-    return { action: GossipAction.Reject, error: new GossipValidationError(GossipAction.Reject, GossipErrorCode.InvalidUpdate, code), outcomes, missing };
+    return verdict(GossipAction.Reject, GossipErrorCode.InvalidUpdate, outcomes, code, missing);
   }
   if (outcomes.some((o) => o.status === 'accepted')) return { action: GossipAction.Accept, error: null, outcomes, missing };
-  const code = missing.length > 0 ? GossipErrorCode.MissingDeps : GossipErrorCode.AllDuplicate;
-  return { action: GossipAction.Ignore, error: new GossipValidationError(GossipAction.Ignore, code), outcomes, missing };
+  return verdict(GossipAction.Ignore, missing.length > 0 ? GossipErrorCode.MissingDeps : GossipErrorCode.AllDuplicate, outcomes, undefined, missing);
 }

@@ -27,6 +27,14 @@ export const SYNC_RETRIES = 3;
 export const SYNC_RETRY_BASE_MS = 100;
 /** After a session brought new updates, the other peers are synced within this spread. */
 export const SYNC_FANOUT_SPREAD_MS = 100;
+/**
+ * Least time between two fan-outs of one node; a fan-out asked for sooner is deferred to then
+ * (coalesced). Under steady load a periodic session always finds a few updates still in flight on
+ * gossip; without this bound each such session would fan out, and each fan-out session would find
+ * more in flight, so sessions would multiply until the session cap. A heal or a catch-up still
+ * spreads at once: the first fan-out runs immediately, later ones at most once per interval.
+ */
+export const SYNC_FANOUT_MIN_INTERVAL_MS = 1_000;
 
 export interface SyncMetrics {
   sessions: number;
@@ -71,6 +79,8 @@ export class SyncService implements Startable {
   private readonly channels = new Set<FrameChannel>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private interval: NodeJS.Timeout | undefined;
+  private lastFanOutAt = -Infinity;
+  private deferredFanOut: NodeJS.Timeout | undefined;
   private topologyId: string | undefined;
   private started = false;
 
@@ -100,6 +110,7 @@ export class SyncService implements Startable {
   async stop(): Promise<void> {
     this.started = false;
     clearInterval(this.interval);
+    clearTimeout(this.deferredFanOut);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     if (this.topologyId !== undefined) this.components.registrar.unregister(this.topologyId);
@@ -136,11 +147,23 @@ export class SyncService implements Startable {
   /**
    * New updates arrived from `from`: sync with every other connected peer soon, so they spread
    * hop by hop at sync speed (updates fetched by sync are not re-gossiped). It stops by itself:
-   * a session that brings nothing new fans out no further.
+   * a session that brings nothing new fans out no further. At most one fan-out per
+   * SYNC_FANOUT_MIN_INTERVAL_MS; one asked for sooner runs at the end of the interval.
    */
-  private fanOut(from: PeerId): void {
+  private fanOut(from: PeerId | undefined): void {
+    if (this.deferredFanOut !== undefined) return;
+    const waitMs = this.lastFanOutAt + SYNC_FANOUT_MIN_INTERVAL_MS - performance.now();
+    if (waitMs > 0) {
+      this.deferredFanOut = setTimeout(() => {
+        this.deferredFanOut = undefined;
+        this.fanOut(undefined);
+      }, waitMs);
+      this.deferredFanOut.unref();
+      return;
+    }
+    this.lastFanOutAt = performance.now();
     for (const c of this.components.connectionManager.getConnections()) {
-      if (!c.remotePeer.equals(from)) this.syncSoon(c.remotePeer, Math.floor(Math.random() * SYNC_FANOUT_SPREAD_MS));
+      if (from === undefined || !c.remotePeer.equals(from)) this.syncSoon(c.remotePeer, Math.floor(Math.random() * SYNC_FANOUT_SPREAD_MS));
     }
   }
 

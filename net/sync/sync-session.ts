@@ -10,6 +10,8 @@ export interface SyncHost {
   has(id: string): boolean;
   keyOf(id: string): SyncKey | undefined;
   bytesOf(id: string): Uint8Array | undefined;
+  /** True while gossip is still carrying `id` to peers (RecentlyGossiped): sessions leave it out. */
+  onGossip(id: string): boolean;
   /** Dep ids that pending updates wait for. */
   wanted(max: number): string[];
   /**
@@ -100,7 +102,7 @@ export class SyncSession {
       const step = processRanges(this.host.index, t.ranges);
       this.wantsServed += t.wants.length;
       if (this.wantsServed > this.limits.maxWantPerSession) throw new SyncError(SyncErrorCode.TooMuch, 'peer asked for too many updates');
-      const send = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])];
+      const send = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])].filter((id) => !this.host.onGossip(id));
       const want = step.want.filter((id) => !this.host.has(id));
       const more = step.ranges.length > 0 || want.length > 0;
       if (!t.more && send.length === 0 && !more) break;

@@ -1,20 +1,37 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
-/** Batches smaller than this are verified inline (a round trip to a worker costs more). */
-export const VERIFY_POOL_MIN_BATCH = 64;
 /** Most workers (one per core, up to this). */
 export const VERIFY_POOL_MAX_WORKERS = 4;
-/** Batches queued per worker before `verify` waits (bounds memory held in messages). */
-export const VERIFY_POOL_QUEUE_PER_WORKER = 4;
+/** A flush splits its updates across workers only in parts of at least this many (a post costs ~30 µs). */
+export const VERIFY_POOL_MIN_PER_JOB = 16;
+/**
+ * Updates waiting or being verified. Past this `saturated` is true: gossip and submissions then
+ * check signatures inline (the main thread slows down, which is the backpressure) rather than
+ * queue more. Sync's own batches are bounded by its sessions (SYNC_MAX_SESSIONS x read-ahead).
+ */
+export const VERIFY_POOL_MAX_PENDING_UPDATES = 65_536;
+
+/** A batch as posted to a worker: the updates back to back, and their lengths. */
+export interface VerifyRequest {
+  id: number;
+  packed: Uint8Array;
+  lengths: Uint32Array;
+}
 
 interface Job {
   resolve: (ok: boolean[]) => void;
   reject: (err: Error) => void;
 }
 
+interface Request extends Job {
+  updates: Uint8Array[];
+}
+
 /**
- * Strict Ed25519 verification on worker threads, so a large sync batch uses every core. The
+ * Strict Ed25519 verification on worker threads, so the main thread (which runs libp2p) only
+ * applies. Requests made in one event-loop turn are coalesced and split across the workers, so a
+ * burst of single-update gossip messages costs one post per worker, not one per message. The
  * results only ever say "this exact byte string verified": the caller passes them to
  * Log.offer(bytes, { signatureVerified }) for those same bytes. Workers are unref'd: the pool never
  * keeps the process alive. `close()` terminates them.
@@ -22,8 +39,12 @@ interface Job {
 export class VerifierPool {
   private readonly workers: Worker[] = [];
   private readonly jobs = new Map<number, Job>();
+  private waiting: Request[] = [];
+  private pendingUpdates = 0;
+  private flushScheduled = false;
   private nextId = 0;
   private turn = 0;
+  private closed = false;
 
   constructor(size = Math.min(availableParallelism(), VERIFY_POOL_MAX_WORKERS)) {
     for (let i = 0; i < size; i++) {
@@ -34,10 +55,7 @@ export class VerifierPool {
         this.jobs.delete(m.id);
         job?.resolve(m.ok);
       });
-      w.on('error', (err) => {
-        for (const job of this.jobs.values()) job.reject(err);
-        this.jobs.clear();
-      });
+      w.on('error', (err) => this.failAll(err));
       this.workers.push(w);
     }
   }
@@ -46,27 +64,76 @@ export class VerifierPool {
     return this.workers.length;
   }
 
-  /** Verifies `updates`, split across the workers; one boolean per update, in order. */
-  async verify(updates: Uint8Array[]): Promise<boolean[]> {
-    const parts = Math.min(this.workers.length, Math.ceil(updates.length / VERIFY_POOL_MIN_BATCH));
-    const per = Math.ceil(updates.length / parts);
-    const chunks = Array.from({ length: parts }, (_, k) => updates.slice(k * per, (k + 1) * per));
-    const results = await Promise.all(chunks.map((c) => this.run(c)));
-    return results.flat();
+  /** True when VERIFY_POOL_MAX_PENDING_UPDATES updates are already waiting or being verified. */
+  get saturated(): boolean {
+    return this.pendingUpdates >= VERIFY_POOL_MAX_PENDING_UPDATES;
   }
 
-  private run(updates: Uint8Array[]): Promise<boolean[]> {
-    const id = this.nextId++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
+  /** Verifies `updates` (with whatever else is asked in this turn); one boolean per update, in order. */
+  verify(updates: Uint8Array[]): Promise<boolean[]> {
+    if (this.closed) return Promise.reject(new Error('verifier pool closed'));
+    if (updates.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      this.jobs.set(id, { resolve, reject });
-      worker.postMessage({ id, updates });
+      this.waiting.push({ updates, resolve, reject });
+      this.pendingUpdates += updates.length;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    for (const job of this.jobs.values()) job.reject(new Error('verifier pool closed'));
+  /** Posts everything asked since the last flush, split across the workers. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const requests = this.waiting;
+    this.waiting = [];
+    const all = requests.flatMap((r) => r.updates);
+    const parts = Math.max(1, Math.min(this.workers.length, Math.floor(all.length / VERIFY_POOL_MIN_PER_JOB)));
+    const per = Math.ceil(all.length / parts);
+    const results = Array.from({ length: parts }, (_, k) => this.post(all.slice(k * per, (k + 1) * per)));
+    Promise.all(results).then(
+      (chunks) => {
+        const flags = chunks.flat();
+        let at = 0;
+        for (const r of requests) r.resolve(flags.slice(at, (at += r.updates.length)));
+      },
+      (err: Error) => {
+        for (const r of requests) r.reject(err);
+      },
+    ).finally(() => (this.pendingUpdates -= all.length));
+  }
+
+  private post(updates: Uint8Array[]): Promise<boolean[]> {
+    if (this.closed) return Promise.reject(new Error('verifier pool closed'));
+    const id = this.nextId++;
+    const worker = this.workers[this.turn++ % this.workers.length]!;
+    // One packed buffer, transferred: posting the updates themselves would copy each one's whole
+    // backing store (a pooled 8 KiB slab, or the 1 MiB frame it was cut from).
+    const lengths = new Uint32Array(updates.length);
+    let total = 0;
+    updates.forEach((u, i) => (total += lengths[i] = u.length));
+    const packed = new Uint8Array(total);
+    let at = 0;
+    for (const u of updates) {
+      packed.set(u, at);
+      at += u.length;
+    }
+    return new Promise((resolve, reject) => {
+      this.jobs.set(id, { resolve, reject });
+      worker.postMessage({ id, packed, lengths } satisfies VerifyRequest, [packed.buffer, lengths.buffer]);
+    });
+  }
+
+  private failAll(err: Error): void {
+    for (const job of this.jobs.values()) job.reject(err);
     this.jobs.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.failAll(new Error('verifier pool closed'));
+    for (const r of this.waiting.splice(0)) r.reject(new Error('verifier pool closed'));
   }
 }

@@ -5,9 +5,12 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { DecodeError, decodeUpdate, verifyStrict } from '../../crdt/index.js';
+import type { VerifyRequest } from './verifier-pool.js';
 
-parentPort!.on('message', (msg: { id: number; updates: Uint8Array[] }) => {
-  const ok = msg.updates.map((bytes) => {
+parentPort!.on('message', (msg: VerifyRequest) => {
+  let at = 0;
+  const ok = Array.from(msg.lengths, (length) => {
+    const bytes = msg.packed.subarray(at, (at += length));
     try {
       const u = decodeUpdate(bytes);
       return verifyStrict(u.author, u.signed, u.signature);
