@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { resolveConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { MurmurNode } from '../src/node.js';
+import { availableParallelism } from 'node:os';
 import { until } from './cluster.js';
+import { verifyRatePerCore } from './propagation.js';
 import { report, seedFor } from './common.js';
 
 const GAP = Number(process.env.MURMUR_BENCH_GAP ?? 100_000);
@@ -55,6 +57,8 @@ export async function main(): Promise<void> {
     if (!(await until(() => sink.node.log.size === GAP, 120_000))) throw new Error(`catch-up stalled at ${sink.node.log.size}`);
     const seconds = (performance.now() - t0) / 1000;
     const overhead = sink.node.network.sync.metrics.bytesIn / missingBytes;
+    // Baseline: the time the strict checks alone take with every core on them (nothing else).
+    const floorSeconds = GAP / (verifyRatePerCore(updates.slice(0, 200)) * availableParallelism());
     const verifyRate = GAP / seconds;
 
     // Small divergences: each side gets SMALL_DIVERGENCE / 2 updates the other lacks, then one session.
@@ -74,6 +78,8 @@ export async function main(): Promise<void> {
       [
         ['updates missing / bytes of them', `${GAP} / ${missingBytes}`],
         ['catch-up seconds (target <= 10)', seconds],
+        ['baseline: strict verification alone on all cores, seconds', floorSeconds],
+        ['ratio catch-up / verification alone', seconds / floorSeconds],
         ['effective apply rate, updates/s', Math.round(verifyRate)],
         ['overhead: bytes received / bytes missing (<= 1.2)', overhead],
         [`round trips for a ${SMALL_DIVERGENCE}-update divergence (mean of ${SMALL_TRIALS}, <= 2)`, meanRounds],
@@ -82,6 +88,8 @@ export async function main(): Promise<void> {
         bench: 'catchup',
         updates: GAP,
         seconds: Number(seconds.toFixed(2)),
+        verify_floor_seconds: Number(floorSeconds.toFixed(2)),
+        ratio_to_verify_floor: Number((seconds / floorSeconds).toFixed(3)),
         overhead: Number(overhead.toFixed(3)),
         round_trips_small: meanRounds,
         apply_updates_per_s: Math.round(verifyRate),

@@ -80,7 +80,7 @@ export async function rawGossipRate(messages: number): Promise<number> {
  * Strict verifies per second on one core, over real updates: the ceiling on single-op updates to
  * all nodes is this x cores / NODES, since every node checks every update once.
  */
-function verifyRatePerCore(updates: Uint8Array[]): number {
+export function verifyRatePerCore(updates: Uint8Array[]): number {
   const decoded = updates.map(decodeUpdate);
   let n = 0;
   const t0 = performance.now();
