@@ -7,11 +7,11 @@ export const PUBLISH_QUEUE_MAX_UPDATES = 20_000;
  * Least time between two gossip messages of one node. Every message costs each peer a frame,
  * a Noise seal, a socket write and a forward to its mesh peers, whether it carries one update or
  * 200: on this project's 2-core machine raw gossipsub moves about 500 messages/s through 5 nodes
- * (bench/propagation.ts baseline). Spacing messages 10 ms apart caps a node at 100 messages/s
- * and packs whatever arrived meanwhile into the next one; it adds at most 10 ms to an update's
+ * (bench/propagation.ts baseline). Spacing messages 100 ms apart caps a node at 10 messages/s
+ * and packs whatever arrived meanwhile into the next one; it adds at most 100 ms to an update's
  * latency, and nothing to a lone update after a quiet spell.
  */
-export const GOSSIP_PUBLISH_MIN_INTERVAL_MS = 50;
+export const GOSSIP_PUBLISH_MIN_INTERVAL_MS = 100;
 
 /**
  * Packs locally submitted updates into gossip messages. Several updates share one message (at
