@@ -1,14 +1,12 @@
 import { Author, KIND_ATTESTATION, Signer } from '../crdt/index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { MurmurNode } from '../src/node.js';
-import { availableParallelism } from 'node:os';
 import { until } from './cluster.js';
-import { verifyRatePerCore } from './propagation.js';
-import { report, seedFor } from './common.js';
+import { report, seedFor, verifyRatePerCore } from './common.js';
 
 const GAP = Number(process.env.MURMUR_BENCH_GAP ?? 100_000);
 const AUTHORS = 20;

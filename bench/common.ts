@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decodeUpdate, verifyStrict } from '../crdt/index.js';
 
 /** Seeded shuffle (xorshift32), so every run delivers the same random order. */
 export function shuffle<T>(xs: T[], seed = 0x9e3779b9): T[] {
@@ -54,4 +55,19 @@ export function gc(): void {
 export function report(lines: [string, string | number][], result: Record<string, unknown>): void {
   for (const [k, v] of lines) console.log(`${k.padEnd(44)} ${typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : v}`);
   console.log(JSON.stringify(result));
+}
+
+/**
+ * Strict verifies per second on one core over `updates` (about 1 s): the in-run baseline for
+ * benchmarks bound by signature checks.
+ */
+export function verifyRatePerCore(updates: Uint8Array[]): number {
+  const decoded = updates.map(decodeUpdate);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1_000) {
+    const u = decoded[n++ % decoded.length]!;
+    if (!verifyStrict(u.author, u.signed, u.signature)) throw new Error('bench update does not verify');
+  }
+  return n / ((performance.now() - t0) / 1000);
 }

@@ -6,10 +6,10 @@ import { identify } from '@libp2p/identify';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { createLibp2p, type Libp2p } from 'libp2p';
-import { Author, KIND_ATTESTATION, Signer, decodeUpdate, verifyStrict, type OpInput } from '../crdt/index.js';
+import { Author, KIND_ATTESTATION, Signer, type OpInput } from '../crdt/index.js';
 import type { MurmurNode } from '../src/node.js';
 import { benchCluster, until } from './cluster.js';
-import { report, seedFor } from './common.js';
+import { report, seedFor, verifyRatePerCore } from './common.js';
 
 const NODES = 5;
 const IN_FLIGHT = 64;
@@ -74,21 +74,6 @@ export async function rawGossipRate(messages: number): Promise<number> {
   rawDelivered = received / (messages * (NODES - 1));
   await Promise.all(nodes.map((n) => n.stop()));
   return rate;
-}
-
-/**
- * Strict verifies per second on one core, over real updates: the ceiling on single-op updates to
- * all nodes is this x cores / NODES, since every node checks every update once.
- */
-export function verifyRatePerCore(updates: Uint8Array[]): number {
-  const decoded = updates.map(decodeUpdate);
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < 1_000) {
-    const u = decoded[n++ % decoded.length]!;
-    if (!verifyStrict(u.author, u.signed, u.signature)) throw new Error('bench update does not verify');
-  }
-  return n / ((performance.now() - t0) / 1000);
 }
 
 /** Submits every publisher's updates to its node (IN_FLIGHT at a time each); resolves when all 5 nodes hold them. */

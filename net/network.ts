@@ -45,7 +45,7 @@ export interface NetworkHooks {
   denyPeer?: (peerId: string) => boolean;
 }
 
-/** What the network needs from the node: the log (through SyncHost) and a synchronous gossip offer. */
+/** What the network needs from the node: the log for sync (SyncHost), and checks and offers for gossip (GossipHost). */
 export interface NetworkHost extends SyncHost, GossipHost {}
 
 export interface GossipMetrics {

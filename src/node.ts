@@ -11,6 +11,7 @@ import { ApiServer } from './http/api-server.js';
 import { AggregationService } from './aggregates/aggregation-service.js';
 import { VerifierPool } from './verify/verifier-pool.js';
 import { RecentlyGossiped } from '../net/gossip/recently-gossiped.js';
+import { ArrivalOrder } from '../net/arrival-order.js';
 
 /** Updates offered between two yields to the event loop during a sync batch. */
 export const OFFER_YIELD_EVERY = 64;
@@ -48,8 +49,8 @@ export class MurmurNode implements NetworkHost {
   private stopping = false;
   /** Updates gossip is carrying now: sync leaves them out for SYNC_GOSSIP_GRACE_MS. */
   private readonly gossiped = new RecentlyGossiped();
-  /** The last submission's apply step (submissions are applied in arrival order). */
-  private submitTail: Promise<unknown> = Promise.resolve();
+  /** Submissions are applied in the order they came (their checks run on the pool meanwhile). */
+  private readonly submissions = new ArrivalOrder();
   storeErrors = 0;
   network!: MurmurNetwork;
   replay!: ReplayReport;
@@ -182,7 +183,6 @@ export class MurmurNode implements NetworkHost {
     return this.verifier.size > 0 ? this.verifier.verify(updates) : Promise.resolve([]);
   }
 
-  /** An update whose flag is false is offered unflagged, so the log re-checks it and rejects it with its exact code. */
   /** Gossip's updates: as offerBatch, and the accepted ones are left to gossip for a while (RecentlyGossiped). */
   async offerGossip(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]> {
     const out = await this.offerBatch(updates, peer, verified);
@@ -194,6 +194,7 @@ export class MurmurNode implements NetworkHost {
     return this.gossiped.has(id);
   }
 
+  /** An update whose flag is false is offered unflagged, so the log re-checks it and rejects it with its exact code. */
   async offerBatch(updates: Uint8Array[], _peer: string, verified: boolean[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
     for (let i = 0; i < updates.length; i++) {
@@ -231,9 +232,7 @@ export class MurmurNode implements NetworkHost {
     // The signature is checked on the pool; submissions are applied in the order they came, so a
     // contributor's chain of updates never waits in the pending buffer for its own earlier link.
     const verified = this.verifyGossip([bytes]).catch((): boolean[] => []);
-    const applied = this.submitTail.then(async () => this.publishReleased(this.log.offer(bytes, { signatureVerified: (await verified)[0] === true })));
-    this.submitTail = applied.catch(() => undefined);
-    const outcome = await applied;
+    const outcome = await this.submissions.run(verified, (flags) => this.publishReleased(this.log.offer(bytes, { signatureVerified: flags[0] === true })));
     if (outcome.status !== 'accepted') return { outcome, published: false };
     await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));
     const published = this.network.publish(bytes);

@@ -1,6 +1,7 @@
 import { DecodeError, RejectCode, type Outcome } from '../../crdt/index.js';
 import { decodeGossipFrame } from './gossip-frame.js';
 import { GossipAction, GossipErrorCode, GossipValidationError } from './gossip-errors.js';
+import { ArrivalOrder } from '../arrival-order.js';
 
 /**
  * Gossip messages in validation at once (verifying or waiting for their turn to be applied). Past
@@ -36,7 +37,7 @@ export interface GossipHost {
  * ACCEPT if any was applied, IGNORE otherwise (duplicates, updates waiting for deps, overload).
  */
 export class GossipValidator {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly order = new ArrivalOrder();
   private validating = 0;
 
   constructor(private readonly host: GossipHost) {}
@@ -58,10 +59,7 @@ export class GossipValidator {
     this.validating++;
     try {
       const verified = this.host.verifyGossip(updates).catch((): boolean[] => []);
-      const before = this.tail;
-      const applied = before.then(async () => this.host.offerGossip(updates, peer, await verified));
-      this.tail = applied.catch(() => undefined);
-      return judge(await applied);
+      return judge(await this.order.run(verified, (flags) => this.host.offerGossip(updates, peer, flags)));
     } finally {
       this.validating--;
     }
@@ -73,7 +71,7 @@ function verdict(action: GossipAction, code: GossipErrorCode, outcomes: readonly
 }
 
 /** The message's verdict from its updates' outcomes. */
-export function judge(outcomes: readonly Outcome[]): GossipVerdict {
+function judge(outcomes: readonly Outcome[]): GossipVerdict {
   const missing = outcomes.flatMap((o) => (o.status === 'pending' ? o.missing : []));
   const rejected = outcomes.find((o) => o.status === 'rejected');
   if (rejected !== undefined) {
