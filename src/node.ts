@@ -158,7 +158,7 @@ export class MurmurNode implements NetworkHost {
   /**
    * Updates released from the pending buffer were IGNOREd when they arrived by gossip, so gossipsub
    * never forwarded them: publish them now that they are valid. (A directly accepted gossip message
-   * is forwarded by gossipsub itself; updates fetched by sync are not re-gossiped.)
+   * is forwarded by gossipsub itself; the first updates a sync session brings are relayed by `relay`.)
    */
   private publishReleased(o: Outcome): Outcome {
     if (o.status === 'accepted') {
@@ -190,14 +190,27 @@ export class MurmurNode implements NetworkHost {
     return out;
   }
 
-  onGossip(id: string): boolean {
-    return this.gossiped.has(id);
+  /** Sync's fresh updates go on gossip too (SyncHost.relay), unless gossip already carries them. */
+  relay(ids: string[]): void {
+    for (const id of ids) {
+      const bytes = this.log.get(id)?.bytes;
+      if (bytes !== undefined && !this.gossiped.has(id) && this.network.publish(bytes)) this.gossiped.mark(id);
+    }
   }
 
-  /** An update whose flag is false is offered unflagged, so the log re-checks it and rejects it with its exact code. */
+  onGossip(id: string, since: number): boolean {
+    return this.gossiped.has(id, since);
+  }
+
+  /**
+   * An update whose flag is false is offered unflagged, so the log re-checks it and rejects it with
+   * its exact code. Once the node is stopping nothing more is offered (the outcomes end early): an
+   * update accepted after the store closed would be held but never stored. Sync brings the rest
+   * after the restart.
+   */
   async offerBatch(updates: Uint8Array[], _peer: string, verified: boolean[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
-    for (let i = 0; i < updates.length; i++) {
+    for (let i = 0; i < updates.length && !this.stopping; i++) {
       out.push(this.publishReleased(this.log.offer(updates[i]!, { signatureVerified: verified[i] === true })));
       if (i % OFFER_YIELD_EVERY === OFFER_YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
     }

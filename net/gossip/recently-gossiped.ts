@@ -25,9 +25,14 @@ export class RecentlyGossiped {
     this.at.set(id, this.now());
   }
 
-  has(id: string): boolean {
+  /**
+   * Whether `id` was put on gossip within the grace, and not before `since` (the time, on this
+   * clock, a peer's connection opened: gossip sent before that never reached the peer).
+   */
+  has(id: string, since = -Infinity): boolean {
     this.expire();
-    return this.at.has(id);
+    const t = this.at.get(id);
+    return t !== undefined && t >= since;
   }
 
   get size(): number {

@@ -11,6 +11,12 @@ export const SYNC_SESSION_TIMEOUT_MS = 120_000;
 export const SYNC_OPEN_TIMEOUT_MS = 5_000;
 /** Periodic re-sync with every connected peer. */
 export const SYNC_INTERVAL_MS = 5_000;
+/**
+ * A periodic session with a peer is skipped when a session with it (either direction) ended
+ * within this fraction of the interval: both ends run the same timer, and one reconciliation per
+ * pair and interval is all the periodic safety net needs.
+ */
+export const SYNC_PERIODIC_SKIP_FRACTION = 0.8;
 /** Delay before a sync requested by gossip (missing deps) runs; requests within it coalesce. */
 export const SYNC_SOON_DELAY_MS = 50;
 /** Concurrent inbound and outbound sync streams per connection. */
@@ -80,6 +86,8 @@ export class SyncService implements Startable {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private interval: NodeJS.Timeout | undefined;
   private lastFanOutAt = -Infinity;
+  /** When the last session with each connected peer ended (pruned to connected peers by syncAll). */
+  private readonly lastSessionAt = new Map<string, number>();
   private deferredFanOut: NodeJS.Timeout | undefined;
   private topologyId: string | undefined;
   private started = false;
@@ -167,11 +175,18 @@ export class SyncService implements Startable {
     }
   }
 
-  /** Schedules a session with every connected peer, spread over the next interval (jitter). */
+  /**
+   * Schedules a session with every connected peer, spread over the next half interval (jitter),
+   * except peers a session ended with recently (SYNC_PERIODIC_SKIP_FRACTION).
+   */
   syncAll(): void {
     const peers = new Map(this.components.connectionManager.getConnections().map((c) => [c.remotePeer.toString(), c.remotePeer]));
-    const spread = (this.init.intervalMs ?? SYNC_INTERVAL_MS) / 2;
-    for (const peer of peers.values()) this.syncSoon(peer, Math.floor(Math.random() * spread));
+    for (const key of this.lastSessionAt.keys()) if (!peers.has(key)) this.lastSessionAt.delete(key);
+    const intervalMs = this.init.intervalMs ?? SYNC_INTERVAL_MS;
+    const recent = performance.now() - intervalMs * SYNC_PERIODIC_SKIP_FRACTION;
+    for (const [key, peer] of peers) {
+      if ((this.lastSessionAt.get(key) ?? -Infinity) < recent) this.syncSoon(peer, Math.floor(Math.random() * (intervalMs / 2)));
+    }
   }
 
   /** Runs one session with `peer` as initiator (or joins the one already running). */
@@ -210,14 +225,15 @@ export class SyncService implements Startable {
   private async initiateLocked(peer: PeerId): Promise<SessionResult | null> {
     if (!this.started) return null;
     let stream: Stream;
+    let conn: Connection;
     try {
-      const conn = await this.components.connectionManager.openConnection(peer, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
+      conn = await this.components.connectionManager.openConnection(peer, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
       stream = await conn.newStream(this.init.protocol, { signal: AbortSignal.timeout(SYNC_OPEN_TIMEOUT_MS) });
     } catch {
       this.fail(SyncErrorCode.Closed);
       return null;
     }
-    return this.session(stream, peer, true);
+    return this.session(stream, conn, true);
   }
 
   private async respond(stream: Stream, connection: Connection): Promise<void> {
@@ -228,26 +244,39 @@ export class SyncService implements Startable {
     }
     this.active++;
     try {
-      await this.session(stream, connection.remotePeer, false);
+      await this.session(stream, connection, false);
     } finally {
       this.release();
     }
   }
 
-  private async session(stream: Stream, peer: PeerId, initiator: boolean): Promise<SessionResult | null> {
+  private async session(stream: Stream, conn: Connection, initiator: boolean): Promise<SessionResult | null> {
+    const peer = conn.remotePeer;
+    // timeline.open is wall-clock ms; RecentlyGossiped runs on performance.now().
+    const connectedAt = performance.now() - (Date.now() - conn.timeline.open);
     const ch = new FrameChannel(stream, this.init.readTimeoutMs ?? SYNC_READ_TIMEOUT_MS);
     this.channels.add(ch);
     const deadline = setTimeout(
       () => ch.abort(new SyncError(SyncErrorCode.Timeout, 'session deadline')),
       this.init.sessionTimeoutMs ?? SYNC_SESSION_TIMEOUT_MS,
     );
+    let closing = false;
     try {
-      const result = await new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS).run(initiator);
-      if (!(await ch.close())) this.metrics.forcedCloses++;
+      const result = await new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS, connectedAt).run(initiator);
+      // The close finishes in the background (bounded by SYNC_CLOSE_TIMEOUT_MS): a peer still
+      // applying our last turn must not hold this session's slot or delay the fan-out.
+      closing = true;
+      void ch.close().then((ok) => {
+        if (!ok) this.metrics.forcedCloses++;
+        this.metrics.bytesIn += ch.bytesIn;
+        this.metrics.bytesOut += ch.bytesOut;
+        this.channels.delete(ch);
+      });
       this.metrics.sessions++;
       this.metrics.rounds += result.rounds;
       this.metrics.updatesReceived += result.received;
       this.metrics.updatesSent += result.sent;
+      this.lastSessionAt.set(peer.toString(), performance.now());
       if (result.accepted > 0) this.fanOut(peer);
       return result;
     } catch (err) {
@@ -257,10 +286,12 @@ export class SyncService implements Startable {
       if (e.code !== SyncErrorCode.Closed) this.init.onMisbehaviour?.(peer, e);
       return null;
     } finally {
-      this.channels.delete(ch);
       clearTimeout(deadline);
-      this.metrics.bytesIn += ch.bytesIn;
-      this.metrics.bytesOut += ch.bytesOut;
+      if (!closing) {
+        this.channels.delete(ch);
+        this.metrics.bytesIn += ch.bytesIn;
+        this.metrics.bytesOut += ch.bytesOut;
+      }
     }
   }
 

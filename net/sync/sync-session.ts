@@ -10,8 +10,12 @@ export interface SyncHost {
   has(id: string): boolean;
   keyOf(id: string): SyncKey | undefined;
   bytesOf(id: string): Uint8Array | undefined;
-  /** True while gossip is still carrying `id` to peers (RecentlyGossiped): sessions leave it out. */
-  onGossip(id: string): boolean;
+  /**
+   * True while gossip is still carrying `id` to a peer connected since `since` (performance.now()
+   * time): it was put on gossip within the grace and after the connection opened (RecentlyGossiped).
+   * Sessions leave such updates out.
+   */
+  onGossip(id: string, since: number): boolean;
   /** Dep ids that pending updates wait for. */
   wanted(max: number): string[];
   /**
@@ -21,6 +25,12 @@ export interface SyncHost {
   preverify(updates: Uint8Array[]): Promise<boolean[]>;
   /** Offers updates received from `peer`, in order, with the flags from `preverify`; yields as it goes. */
   offerBatch(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]>;
+  /**
+   * Puts updates this session just brought (accepted, so valid and new here) on gossip, so they
+   * spread at gossip speed rather than one sync session per hop: after a heal, the peers on this
+   * side of the cut lack them too. Called for at most `SyncLimits.maxRelayPerSession` of them.
+   */
+  relay(ids: string[]): void;
 }
 
 export interface SyncLimits {
@@ -34,6 +44,12 @@ export interface SyncLimits {
   maxRejectedPerSession: number;
   /** Updates we already had, tolerated from the peer in one session. */
   maxDuplicatesPerSession: number;
+  /**
+   * Updates of one session relayed on gossip (the first ones it brings). A heal-sized divergence
+   * fits; a catch-up of a node that was offline does not, and relaying all of it would send its
+   * peers, who mostly hold it already, every update again.
+   */
+  maxRelayPerSession: number;
 }
 
 export const DEFAULT_SYNC_LIMITS: SyncLimits = {
@@ -42,6 +58,7 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   maxWantPerSession: 1_000_000,
   maxRejectedPerSession: 8,
   maxDuplicatesPerSession: 50_000,
+  maxRelayPerSession: 1_024,
 };
 
 /**
@@ -80,6 +97,7 @@ export class SyncSession {
   private rejected = 0;
   private duplicates = 0;
   private wantsServed = 0;
+  private relayed = 0;
   private lastTurnSent = 0;
   private applying: Promise<void> = Promise.resolve();
   private applyingFrames = 0;
@@ -89,6 +107,8 @@ export class SyncSession {
     private readonly host: SyncHost,
     private readonly peer: string,
     private readonly limits: SyncLimits = DEFAULT_SYNC_LIMITS,
+    /** When the connection to the peer opened (performance.now() time). */
+    private readonly connectedAt = -Infinity,
   ) {}
 
   async run(initiator: boolean): Promise<SessionResult> {
@@ -102,7 +122,7 @@ export class SyncSession {
       const step = processRanges(this.host.index, t.ranges);
       this.wantsServed += t.wants.length;
       if (this.wantsServed > this.limits.maxWantPerSession) throw new SyncError(SyncErrorCode.TooMuch, 'peer asked for too many updates');
-      const send = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])].filter((id) => !this.host.onGossip(id));
+      const send = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])].filter((id) => !this.host.onGossip(id, this.connectedAt));
       const want = step.want.filter((id) => !this.host.has(id));
       const more = step.ranges.length > 0 || want.length > 0;
       if (!t.more && send.length === 0 && !more) break;
@@ -154,7 +174,9 @@ export class SyncSession {
     this.applyingFrames++;
     this.applying = this.applying.then(async () => {
       try {
-        this.count(updates.length, await this.host.offerBatch(updates, this.peer, await verified));
+        const outcomes = await this.host.offerBatch(updates, this.peer, await verified);
+        this.count(updates.length, outcomes);
+        this.relay(outcomes);
       } finally {
         this.applyingFrames--;
       }
@@ -172,6 +194,15 @@ export class SyncSession {
     }
     if (this.rejected > this.limits.maxRejectedPerSession) throw new SyncError(SyncErrorCode.Protocol, `peer sent ${this.rejected} invalid updates`);
     if (this.duplicates > this.limits.maxDuplicatesPerSession) throw new SyncError(SyncErrorCode.TooMuch, `peer sent ${this.duplicates} updates we had`);
+  }
+
+  /** Relays the accepted updates of a batch while the session's relay allowance lasts. */
+  private relay(outcomes: Outcome[]): void {
+    const room = this.limits.maxRelayPerSession - this.relayed;
+    if (room <= 0) return;
+    const fresh = outcomes.flatMap((o) => (o.status === 'accepted' ? [o.id] : [])).slice(0, room);
+    this.relayed += fresh.length;
+    if (fresh.length > 0) this.host.relay(fresh);
   }
 
   private async sendTurn(ranges: Range[], want: string[], send: string[], more: boolean): Promise<void> {

@@ -80,13 +80,16 @@ test('the publisher sends a lone update at once and packs updates that come with
   p.stop();
 });
 
-test('recently gossiped ids expire after the grace and are bounded', () => {
+test('recently gossiped ids expire after the grace, count only for peers connected before, and are bounded', () => {
   let now = 0;
   const r = new RecentlyGossiped(1_000, () => now);
   r.mark('a');
   now = 600;
   r.mark('b');
   assert.equal(r.has('a') && r.has('b'), true, 'both within the grace');
+  assert.equal(r.has('a', 300), false, 'a was gossiped before a peer connected at 300: not carried to it');
+  assert.equal(r.has('b', 300), true, 'b was gossiped after that peer connected');
+  assert.equal(r.has('never'), false, 'an id never gossiped');
   now = 1_200;
   assert.equal(r.has('a'), false, 'a expired');
   assert.equal(r.has('b'), true, 'b still within its grace');
