@@ -161,12 +161,7 @@ export class MurmurNode implements NetworkHost {
    * is forwarded by gossipsub itself; the first updates a sync session brings are relayed by `relay`.)
    */
   private publishReleased(o: Outcome): Outcome {
-    if (o.status === 'accepted') {
-      for (const id of o.released) {
-        const bytes = this.log.get(id)?.bytes;
-        if (bytes !== undefined && this.network.publish(bytes)) this.gossiped.mark(id);
-      }
-    }
+    if (o.status === 'accepted') this.relay(o.released);
     return o;
   }
 
@@ -190,11 +185,18 @@ export class MurmurNode implements NetworkHost {
     return out;
   }
 
-  /** Sync's fresh updates go on gossip too (SyncHost.relay), unless gossip already carries them. */
-  relay(ids: string[]): void {
+  /** Queues an accepted update for gossip and, if queued, leaves it to gossip for the grace; false when the queue is full. */
+  private gossip(id: string, bytes: Uint8Array): boolean {
+    const queued = this.network.publish(bytes);
+    if (queued) this.gossiped.mark(id);
+    return queued;
+  }
+
+  /** Puts accepted updates on gossip (sync's fresh ones, SyncHost.relay; released ones), unless gossip already carries them. */
+  relay(ids: readonly string[]): void {
     for (const id of ids) {
       const bytes = this.log.get(id)?.bytes;
-      if (bytes !== undefined && !this.gossiped.has(id) && this.network.publish(bytes)) this.gossiped.mark(id);
+      if (bytes !== undefined && !this.gossiped.has(id)) this.gossip(id, bytes);
     }
   }
 
@@ -248,8 +250,7 @@ export class MurmurNode implements NetworkHost {
     const outcome = await this.submissions.run(verified, (flags) => this.publishReleased(this.log.offer(bytes, { signatureVerified: flags[0] === true })));
     if (outcome.status !== 'accepted') return { outcome, published: false };
     await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));
-    const published = this.network.publish(bytes);
-    if (published) this.gossiped.mark(outcome.id);
+    const published = this.gossip(outcome.id, bytes);
     return { outcome, published };
   }
 

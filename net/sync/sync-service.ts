@@ -79,6 +79,8 @@ export interface SyncComponents {
 export class SyncService implements Startable {
   readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, forcedCloses: 0, failures: {} };
   private readonly running = new Map<string, Promise<SessionResult | null>>();
+  /** Inbound sessions in progress (stop waits for them as for `running`). */
+  private readonly inbound = new Set<Promise<void>>();
   /** Sessions (either direction) in progress, at most SYNC_MAX_SESSIONS. */
   private active = 0;
   private readonly queue: (() => void)[] = [];
@@ -100,7 +102,11 @@ export class SyncService implements Startable {
   readonly [Symbol.toStringTag] = '@murmur/sync';
 
   async start(): Promise<void> {
-    await this.components.registrar.handle(this.init.protocol, ({ stream, connection }) => void this.respond(stream, connection), {
+    await this.components.registrar.handle(this.init.protocol, ({ stream, connection }) => {
+      const p = this.respond(stream, connection);
+      this.inbound.add(p);
+      void p.finally(() => this.inbound.delete(p));
+    }, {
       maxInboundStreams: SYNC_MAX_STREAMS,
       maxOutboundStreams: SYNC_MAX_STREAMS,
     });
@@ -126,7 +132,7 @@ export class SyncService implements Startable {
     // Do not wait for peers: abort open sessions, and let queued ones see `started` and give up.
     for (const ch of this.channels) ch.abort(new SyncError(SyncErrorCode.Closed, 'stopping'));
     for (const wake of this.queue.splice(0)) wake();
-    await Promise.allSettled(this.running.values());
+    await Promise.allSettled([...this.running.values(), ...this.inbound]);
   }
 
   /**
@@ -154,7 +160,8 @@ export class SyncService implements Startable {
 
   /**
    * New updates arrived from `from`: sync with every other connected peer soon, so they spread
-   * hop by hop at sync speed (updates fetched by sync are not re-gossiped). It stops by itself:
+   * hop by hop at sync speed (beyond the session's relay allowance, or to peers gossip does not
+   * reach). It stops by itself:
    * a session that brings nothing new fans out no further. At most one fan-out per
    * SYNC_FANOUT_MIN_INTERVAL_MS; one asked for sooner runs at the end of the interval.
    */
@@ -268,9 +275,7 @@ export class SyncService implements Startable {
       closing = true;
       void ch.close().then((ok) => {
         if (!ok) this.metrics.forcedCloses++;
-        this.metrics.bytesIn += ch.bytesIn;
-        this.metrics.bytesOut += ch.bytesOut;
-        this.channels.delete(ch);
+        this.retire(ch);
       });
       this.metrics.sessions++;
       this.metrics.rounds += result.rounds;
@@ -287,12 +292,15 @@ export class SyncService implements Startable {
       return null;
     } finally {
       clearTimeout(deadline);
-      if (!closing) {
-        this.channels.delete(ch);
-        this.metrics.bytesIn += ch.bytesIn;
-        this.metrics.bytesOut += ch.bytesOut;
-      }
+      if (!closing) this.retire(ch);
     }
+  }
+
+  /** A channel is done (closed or aborted): count its bytes and stop tracking it. */
+  private retire(ch: FrameChannel): void {
+    this.channels.delete(ch);
+    this.metrics.bytesIn += ch.bytesIn;
+    this.metrics.bytesOut += ch.bytesOut;
   }
 
   private fail(code: SyncErrorCode): void {

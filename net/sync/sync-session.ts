@@ -30,7 +30,7 @@ export interface SyncHost {
    * spread at gossip speed rather than one sync session per hop: after a heal, the peers on this
    * side of the cut lack them too. Called for at most `SyncLimits.maxRelayPerSession` of them.
    */
-  relay(ids: string[]): void;
+  relay(ids: readonly string[]): void;
 }
 
 export interface SyncLimits {
@@ -111,7 +111,18 @@ export class SyncSession {
     private readonly connectedAt = -Infinity,
   ) {}
 
+  /** Runs the session; even when it fails, the frames already received are applied (or refused) before it returns. */
   async run(initiator: boolean): Promise<SessionResult> {
+    try {
+      return await this.turns(initiator);
+    } finally {
+      // A failed read leaves earlier frames applying; they must not outlive the session (the node
+      // may be stopping and its store closing).
+      await this.applying.catch(() => undefined);
+    }
+  }
+
+  private async turns(initiator: boolean): Promise<SessionResult> {
     if (initiator) await this.sendTurn(initialRanges(this.host.index), this.host.wanted(WANTED_IN_FIRST_TURN), [], true);
     for (;;) {
       const t = await this.readTurn();
