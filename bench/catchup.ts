@@ -1,17 +1,15 @@
 import { Author, KIND_ATTESTATION, Signer } from '../crdt/index.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { resolveConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { MurmurNode } from '../src/node.js';
-import { until } from './cluster.js';
+import { availableParallelism } from 'node:os';
+import { BenchPeer, until } from './bench-peer.js';
+import { startPeer } from './peer-process.js';
 import { report, seedFor, verifyRatePerCore } from './common.js';
 
 const GAP = Number(process.env.MURMUR_BENCH_GAP ?? 100_000);
 const AUTHORS = 20;
 const SMALL_TRIALS = 5;
 const SMALL_DIVERGENCE = 100;
+/** Periodic sync off: the sessions here are the ones measured. */
+const NO_PERIODIC_SYNC_MS = 3_600_000;
 
 /** `n` single-op updates from AUTHORS authors; each first update depends on `deps` (a node's frontier). */
 function generate(n: number, label: string, offset = 0, deps: string[] = []): Uint8Array[] {
@@ -25,34 +23,25 @@ function generate(n: number, label: string, offset = 0, deps: string[] = []): Ui
   );
 }
 
-async function node(label: string, bootstrap: string[] = []): Promise<{ node: MurmurNode; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), `murmur-catchup-${label}-`));
-  const config = resolveConfig({
-    dataDir: dir,
-    networkId: 'murmur-bench',
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap,
-    storeSync: false,
-    syncIntervalMs: 3_600_000, // periodic sync off: sessions here are the ones measured
-    logLevel: 'silent',
-  });
-  return { node: await MurmurNode.start({ config, logger: createLogger('silent'), api: false }), dir };
-}
-
-export async function main(): Promise<void> {
-  const source = await node('source');
-  const dirs = [source.dir];
+/**
+ * The source runs in a child process of its own (as the peer a node catches up from runs on
+ * another machine), unless `--in-process`; the sink, the node measured, runs in this one.
+ */
+export async function main(args: string[]): Promise<void> {
+  const inProcess = args.includes('--in-process');
+  const source = await startPeer({ label: 'catchup-source', syncIntervalMs: NO_PERIODIC_SYNC_MS }, inProcess);
+  let sink: BenchPeer | null = null;
   try {
     // Setup (not timed): the source holds GAP updates it generated itself.
     const updates = generate(GAP, 'gap');
     const missingBytes = updates.reduce((n, u) => n + u.length, 0);
-    for (const u of updates) source.node.log.offer(u, { signatureVerified: true });
-    await source.node.store.flush();
+    await source.offer(updates, true);
+    const { multiaddr, peerId } = await source.address();
 
     const t0 = performance.now();
-    const sink = await node('sink', [source.node.network.multiaddrs()[0]!]);
-    dirs.push(sink.dir);
-    if (!(await until(() => sink.node.log.size === GAP, 120_000))) throw new Error(`catch-up stalled at ${sink.node.log.size}`);
+    sink = await BenchPeer.start({ label: 'catchup-sink', bootstrap: [multiaddr], syncIntervalMs: NO_PERIODIC_SYNC_MS });
+    const log = sink.node.log;
+    if (!(await until(() => log.size === GAP, 120_000))) throw new Error(`catch-up stalled at ${log.size}`);
     const seconds = (performance.now() - t0) / 1000;
     const overhead = sink.node.network.sync.metrics.bytesIn / missingBytes;
     // Baseline: the time the strict checks alone take with every core on them (nothing else).
@@ -63,17 +52,21 @@ export async function main(): Promise<void> {
     const rounds: number[] = [];
     for (let trial = 0; trial < SMALL_TRIALS; trial++) {
       // New work depends on what its author's node holds, as real updates do (deps = frontier).
-      for (const u of generate(SMALL_DIVERGENCE / 2, `small-a-${trial}`, 1e9 + trial * 1e6, source.node.log.frontier(8))) source.node.log.offer(u);
-      for (const u of generate(SMALL_DIVERGENCE / 2, `small-b-${trial}`, 2e9 + trial * 1e6, sink.node.log.frontier(8))) sink.node.log.offer(u);
-      const r = await sink.node.network.sync.syncWith(source.node.network.libp2p.peerId);
-      if (r === null || sink.node.log.digest() !== source.node.log.digest()) throw new Error(`trial ${trial} did not reconcile`);
-      rounds.push(r.rounds);
+      await source.offer(generate(SMALL_DIVERGENCE / 2, `small-a-${trial}`, 1e9 + trial * 1e6, await source.frontier(8)), false);
+      await sink.offer(generate(SMALL_DIVERGENCE / 2, `small-b-${trial}`, 2e9 + trial * 1e6, log.frontier(8)), false);
+      rounds.push(await sink.syncWith(peerId));
+      // The source may still be applying what the sink sent when the sink's side of the session ends.
+      const settled = async (): Promise<boolean> => log.digest() === (await source.digest());
+      for (let t = 0; !(await settled()); t++) {
+        if (t > 100) throw new Error(`trial ${trial} did not reconcile`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     const meanRounds = rounds.reduce((a, b) => a + b, 0) / rounds.length;
-    await sink.node.stop();
 
     report(
       [
+        ['layout', inProcess ? 'source and sink in this process' : 'source in a process of its own'],
         ['updates missing / bytes of them', `${GAP} / ${missingBytes}`],
         ['catch-up seconds (target <= 10)', seconds],
         ['baseline: strict verification alone on all cores, seconds', floorSeconds],
@@ -84,6 +77,7 @@ export async function main(): Promise<void> {
       ],
       {
         bench: 'catchup',
+        layout: inProcess ? 'in-process' : 'process-per-node',
         updates: GAP,
         seconds: Number(seconds.toFixed(2)),
         verify_floor_seconds: Number(floorSeconds.toFixed(2)),
@@ -94,7 +88,6 @@ export async function main(): Promise<void> {
       },
     );
   } finally {
-    await source.node.stop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    await Promise.allSettled([sink?.stop(), source.stop()]);
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { decodeUpdate, verifyStrict } from '../crdt/index.js';
 
@@ -70,4 +71,21 @@ export function verifyRatePerCore(updates: Uint8Array[]): number {
     if (!verifyStrict(u.author, u.signed, u.signature)) throw new Error('bench update does not verify');
   }
   return n / ((performance.now() - t0) / 1000);
+}
+
+/** Machine-wide CPU time so far from /proc/stat (Linux), in core-seconds: busy and total. NaN elsewhere. */
+export function cpuTimes(): { busy: number; total: number } {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3]! + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: (total - idle) / 100, total: total / 100 };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
+/** Fraction of the machine's CPU that was busy between two cpuTimes() readings. */
+export function busyFraction(a: { busy: number; total: number }, b: { busy: number; total: number }): number {
+  return (b.busy - a.busy) / (b.total - a.total);
 }

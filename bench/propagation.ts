@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { Author, KIND_ATTESTATION, Signer, type OpInput } from '../crdt/index.js';
-import type { MurmurNode } from '../src/node.js';
-import { benchCluster, until } from './cluster.js';
-import { report, seedFor, verifyRatePerCore } from './common.js';
+import { epochMs, until } from './bench-peer.js';
+import { benchCluster } from './cluster.js';
+import type { Peer } from './peer-process.js';
+import { busyFraction, cpuTimes, report, seedFor, verifyRatePerCore } from './common.js';
 
 const NODES = 5;
 const IN_FLIGHT = 64;
@@ -76,18 +77,17 @@ export async function rawGossipRate(messages: number): Promise<number> {
   return rate;
 }
 
-/** Submits every publisher's updates to its node (IN_FLIGHT at a time each); resolves when all 5 nodes hold them. */
-async function deliver(nodes: MurmurNode[], perPublisher: Uint8Array[][]): Promise<number> {
-  const target = nodes[0]!.log.size + perPublisher.reduce((n, u) => n + u.length, 0);
-  const t0 = performance.now();
-  await Promise.all(
-    perPublisher.map(async (updates, p) => {
-      const node = nodes[p % nodes.length]!;
-      for (let i = 0; i < updates.length; i += IN_FLIGHT) await Promise.all(updates.slice(i, i + IN_FLIGHT).map((u) => node.submit(u)));
-    }),
-  );
-  if (!(await until(() => nodes.every((n) => n.log.size >= target), 120_000))) throw new Error(`not delivered: ${nodes.map((n) => n.log.size)}`);
-  return (performance.now() - t0) / 1000;
+/**
+ * Submits every publisher's updates to its node (IN_FLIGHT at a time each): seconds until all
+ * nodes hold them, and the fraction of the machine's CPU that was busy meanwhile.
+ */
+async function deliver(peers: Peer[], perPublisher: Uint8Array[][]): Promise<{ seconds: number; busy: number }> {
+  const target = (await peers[0]!.size()) + perPublisher.reduce((n, u) => n + u.length, 0);
+  const cpu0 = cpuTimes();
+  const t0 = epochMs();
+  await Promise.all(perPublisher.map((updates, p) => peers[p % peers.length]!.submitAll(updates, IN_FLIGHT)));
+  const reached = await Promise.all(peers.map((p) => p.waitSize(target, 120_000)));
+  return { seconds: (Math.max(...reached) - t0) / 1000, busy: busyFraction(cpu0, cpuTimes()) };
 }
 
 function signed(publishers: number, updatesEach: number, opsEach: number, label: string): Uint8Array[][] {
@@ -97,57 +97,70 @@ function signed(publishers: number, updatesEach: number, opsEach: number, label:
   });
 }
 
-/** Publishes single-op updates at `rate`/s for `seconds` from every node; publish-to-apply latencies (ms). */
-async function latencies(nodes: MurmurNode[], rate: number, seconds: number): Promise<number[]> {
-  const pubs = nodes.map((_, p) => new Author(new Signer(seedFor(`lat-${p}`))));
-  const sentAt = new Map<string, number>();
-  const lat: number[] = [];
-  nodes.forEach((n) => n.log.onAccept((rec) => {
-    const t = sentAt.get(rec.id);
-    if (t !== undefined) lat.push(performance.now() - t);
-  }));
+/** Publishes single-op updates at `rate`/s for `seconds`, round robin over the nodes; publish-to-apply latencies (ms). */
+async function latencies(peers: Peer[], rate: number, seconds: number): Promise<number[]> {
+  const pubs = peers.map((_, p) => new Author(new Signer(seedFor(`lat-${p}`))));
   const total = Math.floor(rate * seconds);
-  const t0 = performance.now();
+  const updates = peers.map(() => [] as { id: string; bytes: Uint8Array }[]);
+  const due = peers.map(() => [] as number[]);
+  const target = (await peers[0]!.size()) + total;
+  await Promise.all(peers.map((p) => p.trackAccepts()));
+  const t0 = epochMs() + 200;
   for (let i = 0; i < total; i++) {
-    const due = t0 + (i / rate) * 1000;
-    while (performance.now() < due) await new Promise((r) => setTimeout(r, 1));
-    const p = i % nodes.length;
-    const u = pubs[p]!.next(ops(1, i), Date.now());
-    sentAt.set(u.id, performance.now());
-    void nodes[p]!.submit(u.bytes);
+    const u = pubs[i % peers.length]!.next(ops(1, i), Date.now());
+    updates[i % peers.length]!.push({ id: u.id, bytes: u.bytes });
+    due[i % peers.length]!.push(t0 + (i / rate) * 1000);
   }
-  await until(() => lat.length >= total * nodes.length, 30_000);
+  const sentAt = new Map((await Promise.all(peers.map((p, k) => p.submitOnSchedule(updates[k]!, due[k]!)))).flat());
+  await Promise.all(peers.map((p) => p.waitSize(target, 30_000)));
+  const lat: number[] = [];
+  for (const accepted of await Promise.all(peers.map((p) => p.acceptTimes()))) {
+    for (const [id, t] of accepted) {
+      const sent = sentAt.get(id);
+      if (sent !== undefined) lat.push(t - sent);
+    }
+  }
+  if (lat.length !== total * peers.length) throw new Error(`latency: ${lat.length} deliveries of ${total * peers.length}`);
   return lat.sort((a, b) => a - b);
 }
 
-export async function main(): Promise<void> {
+export async function main(args: string[]): Promise<void> {
+  const inProcess = args.includes('--in-process');
   const raw = await rawGossipRate(5_000);
-  const c = await benchCluster(NODES, 'prop');
+  const c = await benchCluster(NODES, 'prop', inProcess);
   try {
-    await until(() => c.nodes.every((n) => n.network.peers().length >= NODES - 1), 10_000);
+    const meshed = async (): Promise<boolean> => (await Promise.all(c.peers.map((p) => p.peers()))).every((k) => k >= NODES - 1);
+    for (let t = 0; !(await meshed()); t++) {
+      if (t > 200) throw new Error('the 5 nodes did not connect in 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await new Promise((r) => setTimeout(r, 1_500)); // gossip mesh heartbeat
     const one50 = signed(1, 200, 50, 'one50');
-    const opsOne = (200 * 50) / (await deliver(c.nodes, one50));
+    const opsOne = (200 * 50) / (await deliver(c.peers, one50)).seconds;
     const many50 = signed(NODES, 40, 50, 'many50');
-    const opsMany = (NODES * 40 * 50) / (await deliver(c.nodes, many50));
+    const opsMany = (NODES * 40 * 50) / (await deliver(c.peers, many50)).seconds;
     const one1 = signed(1, 1_500, 1, 'one1');
-    const singleOne = 1_500 / (await deliver(c.nodes, one1));
+    const runOne = await deliver(c.peers, one1);
+    const singleOne = 1_500 / runOne.seconds;
     const many1 = signed(NODES, 300, 1, 'many1');
-    const singleMany = (NODES * 300) / (await deliver(c.nodes, many1));
+    const runMany = await deliver(c.peers, many1);
+    const singleMany = (NODES * 300) / runMany.seconds;
     const peak = Math.max(singleOne, singleMany);
     const verifyBound = (verifyRatePerCore(one1[0]!.slice(0, 200)) * availableParallelism()) / NODES;
     await new Promise((r) => setTimeout(r, 1_000)); // let store writes and GC from the peak runs settle
-    const lat = await latencies(c.nodes, peak / 2, 3);
+    const lat = await latencies(c.peers, peak / 2, 3);
     const pct = (q: number): number => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN;
     report(
       [
+        ['layout', inProcess ? 'five nodes in this process' : 'one process per node'],
         ['raw gossipsub msgs/s to all 4 peers (baseline)', Math.round(raw)],
         ['raw gossipsub: fraction delivered', rawDelivered],
         ['50-op updates, one publisher: ops/s all nodes', Math.round(opsOne)],
         ['50-op updates, 5 publishers: ops/s all nodes', Math.round(opsMany)],
         ['1-op updates, one publisher: updates/s all nodes', Math.round(singleOne)],
         ['1-op updates, 5 publishers: updates/s all nodes', Math.round(singleMany)],
-        ['single-op ratio to raw gossipsub', singleMany / raw],
+        ['machine CPU busy in the 1-op runs, 1 / 5 publishers', `${runOne.busy.toFixed(2)} / ${runMany.busy.toFixed(2)}`],
+        ['single-op ratio to raw gossipsub', peak / raw],
         [`verification ceiling: cores x strict verifies/s per core / ${NODES} nodes`, Math.round(verifyBound)],
         ['single-op ratio to that ceiling', peak / verifyBound],
         [`latency at ${Math.round(peak / 2)} updates/s: p50 ms`, pct(0.5)],
@@ -155,6 +168,7 @@ export async function main(): Promise<void> {
       ],
       {
         bench: 'propagation',
+        layout: inProcess ? 'in-process' : 'process-per-node',
         raw_gossip_msgs_per_s: Math.round(raw),
         raw_gossip_delivered: Number(rawDelivered.toFixed(4)),
         ops_per_s_all_nodes: Math.round(Math.max(opsOne, opsMany)),
@@ -163,6 +177,7 @@ export async function main(): Promise<void> {
         single_op_updates_per_s_all_nodes: Math.round(peak),
         single_op_one_publisher: Math.round(singleOne),
         single_op_five_publishers: Math.round(singleMany),
+        single_op_cpu_busy: Number(Math.max(runOne.busy, runMany.busy).toFixed(3)),
         ratio_to_raw_gossip: Number((peak / raw).toFixed(3)),
         verify_ceiling_updates_per_s: Math.round(verifyBound),
         ratio_to_verify_ceiling: Number((peak / verifyBound).toFixed(3)),

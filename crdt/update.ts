@@ -78,11 +78,33 @@ export function buildSigned(body: Uint8Array, opsStart: number, opsEnd: number):
   return signed;
 }
 
+/** What a signature check needs of an update: its author, the bytes it signed and the signature. */
+export interface SignedParts {
+  readonly author: Uint8Array;
+  readonly signed: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
 /**
  * Structural decode of an update. Accepts only canonical bytes: minimal varints, sorted deps,
  * no trailing data. Does not verify the signature or decode op payloads (see Log.offer).
  */
 export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
+  const { prefix, ops, signature, signed } = parse(bytes);
+  const header = signed.subarray(DOMAIN_SIGNATURE.length);
+  return { ...prefix, bytes, ops, signature, header, signed, id: idOf(header, signature) };
+}
+
+/**
+ * The same structural decode as decodeUpdate (the same errors), without the update id: for
+ * signature checks on worker threads, where the id is not needed.
+ */
+export function decodeSignedParts(bytes: Uint8Array): SignedParts {
+  const { prefix, signature, signed } = parse(bytes);
+  return { author: prefix.author, signed, signature };
+}
+
+function parse(bytes: Uint8Array): { prefix: UpdateHeader; ops: RawOp[]; signature: Uint8Array; signed: Uint8Array } {
   if (bytes.length > MAX_UPDATE_BYTES) {
     throw new DecodeError(RejectCode.TooLarge, `${bytes.length} bytes exceed ${MAX_UPDATE_BYTES}`);
   }
@@ -101,9 +123,7 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
   const opsEnd = r.pos;
   const signature = r.bytes(SIGNATURE_BYTES);
   r.finish();
-  const signed = buildSigned(bytes, opsStart, opsEnd);
-  const header = signed.subarray(DOMAIN_SIGNATURE.length);
-  return { ...prefix, bytes, ops, signature, header, signed, id: idOf(header, signature) };
+  return { prefix, ops, signature, signed: buildSigned(bytes, opsStart, opsEnd) };
 }
 
 /** The deps of accepted (already validated) update bytes, without re-checking the rest. */

@@ -100,7 +100,8 @@ export class SyncSession {
   private relayed = 0;
   private lastTurnSent = 0;
   private applying: Promise<void> = Promise.resolve();
-  private applyingFrames = 0;
+  /** Apply-chain links of the frames received last, oldest first (at most APPLY_AHEAD_FRAMES). */
+  private readonly frames: Promise<void>[] = [];
 
   constructor(
     private readonly ch: FrameChannel,
@@ -175,25 +176,23 @@ export class SyncSession {
 
   /**
    * Starts verifying `updates` at once and queues them to be applied after earlier frames; waits
-   * only when APPLY_AHEAD_FRAMES frames are already in flight.
+   * only when APPLY_AHEAD_FRAMES frames are in flight, and then only for the oldest, so the pool
+   * verifies the next frames while this one is applied.
    */
   private async receive(updates: Uint8Array[]): Promise<void> {
     const verified = this.host.preverify(updates);
     // Awaited in the apply chain below; if an earlier link fails first, that await never runs,
     // and a later rejection (the pool closing on shutdown) must not go unhandled.
     verified.catch(() => undefined);
-    this.applyingFrames++;
-    this.applying = this.applying.then(async () => {
-      try {
-        const outcomes = await this.host.offerBatch(updates, this.peer, await verified);
-        this.count(updates.length, outcomes);
-        this.relay(outcomes);
-      } finally {
-        this.applyingFrames--;
-      }
+    const link = this.applying.then(async () => {
+      const outcomes = await this.host.offerBatch(updates, this.peer, await verified);
+      this.count(updates.length, outcomes);
+      this.relay(outcomes);
     });
-    this.applying.catch(() => undefined); // observed by the awaits below and at the turn's end
-    if (this.applyingFrames >= APPLY_AHEAD_FRAMES) await this.applying;
+    link.catch(() => undefined); // observed by the awaits below and at the turn's end
+    this.applying = link;
+    this.frames.push(link);
+    if (this.frames.length >= APPLY_AHEAD_FRAMES) await this.frames.shift();
   }
 
   private count(received: number, outcomes: Outcome[]): void {

@@ -6,6 +6,12 @@ export const VERIFY_POOL_MAX_WORKERS = 4;
 /** A flush splits its updates across workers only in parts of at least this many (a post costs ~30 µs). */
 export const VERIFY_POOL_MIN_PER_JOB = 16;
 /**
+ * A request of at least this many updates (a sync frame) is posted on its own, not coalesced with
+ * the turn's others, so its results come back as soon as it is verified (the caller applies it
+ * while the pool verifies the next).
+ */
+export const VERIFY_POOL_ALONE_MIN_UPDATES = 1_024;
+/**
  * Updates waiting or being verified. Past this `saturated` is true: gossip and submissions then
  * check signatures inline (the main thread slows down, which is the backpressure) rather than
  * queue more. Sync's own batches are bounded by its sessions (SYNC_MAX_SESSIONS x read-ahead).
@@ -83,11 +89,18 @@ export class VerifierPool {
     });
   }
 
-  /** Posts everything asked since the last flush, split across the workers. */
+  /** Posts what was asked since the last flush: small requests coalesced, then each large one alone. */
   private flush(): void {
     this.flushScheduled = false;
     const requests = this.waiting;
     this.waiting = [];
+    const small = requests.filter((r) => r.updates.length < VERIFY_POOL_ALONE_MIN_UPDATES);
+    if (small.length > 0) this.dispatch(small);
+    for (const r of requests) if (r.updates.length >= VERIFY_POOL_ALONE_MIN_UPDATES) this.dispatch([r]);
+  }
+
+  /** Posts `requests` as one batch split across the workers. */
+  private dispatch(requests: Request[]): void {
     const all = requests.flatMap((r) => r.updates);
     const parts = Math.max(1, Math.min(this.workers.length, Math.floor(all.length / VERIFY_POOL_MIN_PER_JOB)));
     const per = Math.ceil(all.length / parts);

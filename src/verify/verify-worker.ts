@@ -4,7 +4,10 @@
  * Log.offer then rejects those with the proper code).
  */
 import { parentPort } from 'node:worker_threads';
-import { DecodeError, decodeUpdate, verifyStrict } from '../../crdt/index.js';
+// Only the modules a check needs (not the crdt barrel, which loads yjs): each worker starts fast.
+import { DecodeError } from '../../crdt/errors.js';
+import { verifyStrict } from '../../crdt/ed25519.js';
+import { decodeSignedParts } from '../../crdt/update.js';
 import type { VerifyRequest } from './verifier-pool.js';
 
 parentPort!.on('message', (msg: VerifyRequest) => {
@@ -12,7 +15,7 @@ parentPort!.on('message', (msg: VerifyRequest) => {
   const ok = Array.from(msg.lengths, (length) => {
     const bytes = msg.packed.subarray(at, (at += length));
     try {
-      const u = decodeUpdate(bytes);
+      const u = decodeSignedParts(bytes);
       return verifyStrict(u.author, u.signed, u.signature);
     } catch (err) {
       if (err instanceof DecodeError) return false;

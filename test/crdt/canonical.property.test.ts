@@ -5,6 +5,7 @@ import {
   DecodeError,
   attestationKind,
   auditKind,
+  decodeSignedParts,
   decodeUpdate,
   defaultKinds,
   deltaKind,
@@ -102,4 +103,25 @@ test('decimals parse and print exactly', () => {
   for (const bad of ['', '1e5', 'NaN', '1.2.3', '0x10', '12345678901234567']) {
     assert.throws(() => parseDecimal(bad), { name: 'MurmurArgumentError' }, `refuses ${JSON.stringify(bad)}`);
   }
+});
+
+test('the verifier decode (no id) accepts and refuses exactly what decodeUpdate does, with the same signed parts', () => {
+  const outcome = (f: () => { author: Uint8Array; signed: Uint8Array; signature: Uint8Array }): unknown => {
+    try {
+      const u = f();
+      return { author: u.author, signed: u.signed, signature: u.signature };
+    } catch (err) {
+      if (err instanceof DecodeError) return err.code;
+      throw err;
+    }
+  };
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: sample.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: -3, max: 3 }), (at, byte, cut) => {
+      const b = sample.slice(0, sample.length + Math.min(0, cut));
+      if (at < b.length) b[at] = byte;
+      const bytes = cut > 0 ? new Uint8Array([...b, ...new Uint8Array(cut)]) : b;
+      assert.deepEqual(outcome(() => decodeSignedParts(bytes)), outcome(() => decodeUpdate(bytes)), `byte ${at} set to ${byte}, length change ${cut}`);
+    }),
+    { numRuns: 500 },
+  );
 });

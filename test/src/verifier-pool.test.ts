@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Log, RejectCode, decodeUpdate, verifyStrict } from '../../crdt/index.js';
-import { VerifierPool } from '../../src/verify/verifier-pool.js';
+import { VERIFY_POOL_ALONE_MIN_UPDATES, VerifierPool } from '../../src/verify/verifier-pool.js';
 import { attest, authorFor } from '../helpers/fixtures.js';
 
 test('the verifier pool agrees with the inline strict check, and flagged offers keep exact reject codes', async (t) => {
@@ -60,4 +60,25 @@ test('requests made in one turn are coalesced, each gets its own flags, and view
   });
   assert.equal(pool.saturated, false, 'a drained pool is not saturated');
   assert.deepEqual(await pool.verify([]), [], 'an empty request answers at once');
+});
+
+test('sync-sized requests are posted alone beside the coalesced small ones, and every request gets its own flags', async (t) => {
+  const pool = new VerifierPool(2);
+  t.after(() => pool.close());
+  const a = authorFor('pool-large');
+  const updates = Array.from({ length: 2 * VERIFY_POOL_ALONE_MIN_UPDATES + 3 }, (_, i) => a.next([attest('L', i, i)], i).bytes);
+  const forge = (u: Uint8Array): Uint8Array => {
+    const f = u.slice();
+    f[f.length - 1]! ^= 1;
+    return f;
+  };
+  const large1 = updates.slice(0, VERIFY_POOL_ALONE_MIN_UPDATES).map((u, i) => (i === 17 ? forge(u) : u));
+  const large2 = updates.slice(VERIFY_POOL_ALONE_MIN_UPDATES, 2 * VERIFY_POOL_ALONE_MIN_UPDATES);
+  const small = updates.slice(2 * VERIFY_POOL_ALONE_MIN_UPDATES).map((u, i) => (i === 1 ? forge(u) : u));
+  // One turn: a small request between the two large ones.
+  const [f1, fs, f2] = await Promise.all([pool.verify(large1), pool.verify(small), pool.verify(large2)]);
+  assert.equal(f1.length, large1.length, 'first large request: one flag per update');
+  f1.forEach((f, i) => assert.equal(f, i !== 17, `first large request, update ${i}`));
+  assert.deepEqual(fs, [true, false, true], 'small request: its own flags, the forged one false');
+  f2.forEach((f, i) => assert.equal(f, true, `second large request, update ${i}`));
 });
