@@ -24,11 +24,11 @@ function generate(n: number, label: string, offset = 0, deps: string[] = []): Ui
 }
 
 /**
- * The source runs in a child process of its own (as the peer a node catches up from runs on
- * another machine), unless `--in-process`; the sink, the node measured, runs in this one.
+ * The sink (the node measured) runs in this process; the source too, or with `--processes` in a
+ * child process of its own (as the peer a node catches up from runs elsewhere).
  */
 export async function main(args: string[]): Promise<void> {
-  const inProcess = args.includes('--in-process');
+  const inProcess = !args.includes('--processes');
   const source = await startPeer({ label: 'catchup-source', syncIntervalMs: NO_PERIODIC_SYNC_MS }, inProcess);
   let sink: BenchPeer | null = null;
   try {

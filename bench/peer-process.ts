@@ -16,8 +16,8 @@ export type Peer = { [K in keyof BenchPeer as BenchPeer[K] extends (...a: never[
 const CALL_TIMEOUT_MS = 180_000;
 
 /**
- * Starts a BenchPeer in a child process of its own (the default: one OS process per node, as
- * operators run them, so the nodes' event loops run on all cores) or in this process.
+ * Starts a BenchPeer in this process or in a child process of its own (benchmarks' `--processes`:
+ * one OS process per node, as operators run them, each node with its own event loop).
  */
 export async function startPeer(opts: BenchPeerOptions, inProcess = false): Promise<Peer> {
   if (inProcess) return BenchPeer.start(opts);

@@ -125,7 +125,7 @@ async function latencies(peers: Peer[], rate: number, seconds: number): Promise<
 }
 
 export async function main(args: string[]): Promise<void> {
-  const inProcess = args.includes('--in-process');
+  const inProcess = !args.includes('--processes');
   const raw = await rawGossipRate(5_000);
   const c = await benchCluster(NODES, 'prop', inProcess);
   try {
