@@ -53,6 +53,8 @@ export function renderMetrics(node: MurmurNode): string {
         Object.entries(g.messages).map(([action, n]) => [{ action }, n]),
       ),
       family('murmur_gossip_publish_queue', 'gauge', 'Updates waiting to be published.', [[{}, node.network.publishQueue]]),
+      family('murmur_verifier_workers', 'gauge', 'Signature-verifier worker threads running.', [[{}, node.verifier.size]]),
+      family('murmur_verifier_worker_crashes_total', 'counter', 'Verifier workers lost to a crash (replaced, or dropped past the respawn limit).', [[{}, node.verifier.crashes]]),
       family('murmur_store_errors_total', 'counter', 'Failed store writes.', [[{}, node.storeErrors]]),
       family('murmur_store_corrupt_records', 'gauge', 'Records skipped at start-up as corrupt.', [[{}, node.replay.corrupt.length]]),
       family(

@@ -17,6 +17,11 @@ export const VERIFY_POOL_ALONE_MIN_UPDATES = 1_024;
  * queue more. Sync's own batches are bounded by its sessions (SYNC_MAX_SESSIONS x read-ahead).
  */
 export const VERIFY_POOL_MAX_PENDING_UPDATES = 65_536;
+/**
+ * Workers replaced after a crash over the pool's life; past this a crashed worker is dropped, and
+ * with none left every check runs inline (the pool answers "not verified here" at once).
+ */
+export const VERIFY_POOL_MAX_RESPAWNS = 8;
 
 /** A batch as posted to a worker: the updates back to back, and their lengths. */
 export interface VerifyRequest {
@@ -34,6 +39,12 @@ interface Request extends Job {
   updates: Uint8Array[];
 }
 
+/** A worker and the jobs posted to it that it has not answered. */
+interface Slot {
+  worker: Worker;
+  jobs: Map<number, Job & { count: number }>;
+}
+
 /**
  * Strict Ed25519 verification on worker threads, so the main thread (which runs libp2p) only
  * applies. Requests made in one event-loop turn are coalesced and split across the workers, so a
@@ -41,33 +52,60 @@ interface Request extends Job {
  * results only ever say "this exact byte string verified": the caller passes them to
  * Log.offer(bytes, { signatureVerified }) for those same bytes. Workers are unref'd: the pool never
  * keeps the process alive. `close()` terminates them.
+ *
+ * A worker that crashes or exits answers its unanswered jobs with "not verified here" (all
+ * false), so the log checks those signatures inline and nothing hangs or is lost; it is replaced
+ * by a fresh one (at most VERIFY_POOL_MAX_RESPAWNS times), else dropped from the rotation.
  */
 export class VerifierPool {
-  private readonly workers: Worker[] = [];
-  private readonly jobs = new Map<number, Job>();
+  private readonly slots: Slot[] = [];
   private waiting: Request[] = [];
   private pendingUpdates = 0;
   private flushScheduled = false;
   private nextId = 0;
   private turn = 0;
   private closed = false;
+  /** Workers lost to a crash or an unexpected exit so far. */
+  crashes = 0;
 
   constructor(size = Math.min(availableParallelism(), VERIFY_POOL_MAX_WORKERS)) {
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(new URL('./verify-worker.ts', import.meta.url));
-      w.unref();
-      w.on('message', (m: { id: number; ok: boolean[] }) => {
-        const job = this.jobs.get(m.id);
-        this.jobs.delete(m.id);
-        job?.resolve(m.ok);
-      });
-      w.on('error', (err) => this.failAll(err));
-      this.workers.push(w);
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(new URL('./verify-worker.ts', import.meta.url));
+    worker.unref();
+    const slot: Slot = { worker, jobs: new Map() };
+    worker.on('message', (m: { id: number; ok: boolean[] }) => {
+      const job = slot.jobs.get(m.id);
+      slot.jobs.delete(m.id);
+      job?.resolve(m.ok);
+    });
+    worker.on('error', () => this.lost(slot));
+    worker.on('exit', () => this.lost(slot));
+    return slot;
+  }
+
+  /** A worker crashed or exited (an error is followed by an exit: the second call finds nothing). */
+  private lost(slot: Slot): void {
+    const at = this.slots.indexOf(slot);
+    if (at < 0) return;
+    for (const job of slot.jobs.values()) {
+      if (this.closed) job.reject(new Error('verifier pool closed'));
+      else job.resolve(new Array<boolean>(job.count).fill(false));
     }
+    slot.jobs.clear();
+    if (this.closed) {
+      this.slots.splice(at, 1);
+      return;
+    }
+    this.crashes++;
+    if (this.crashes <= VERIFY_POOL_MAX_RESPAWNS) this.slots[at] = this.spawn();
+    else this.slots.splice(at, 1);
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.slots.length;
   }
 
   /** True when VERIFY_POOL_MAX_PENDING_UPDATES updates are already waiting or being verified. */
@@ -102,7 +140,7 @@ export class VerifierPool {
   /** Posts `requests` as one batch split across the workers. */
   private dispatch(requests: Request[]): void {
     const all = requests.flatMap((r) => r.updates);
-    const parts = Math.max(1, Math.min(this.workers.length, Math.floor(all.length / VERIFY_POOL_MIN_PER_JOB)));
+    const parts = Math.max(1, Math.min(this.slots.length, Math.floor(all.length / VERIFY_POOL_MIN_PER_JOB)));
     const per = Math.ceil(all.length / parts);
     const results = Array.from({ length: parts }, (_, k) => this.post(all.slice(k * per, (k + 1) * per)));
     Promise.all(results).then(
@@ -119,8 +157,10 @@ export class VerifierPool {
 
   private post(updates: Uint8Array[]): Promise<boolean[]> {
     if (this.closed) return Promise.reject(new Error('verifier pool closed'));
+    // Every worker lost: the log checks these inline.
+    if (this.slots.length === 0) return Promise.resolve(new Array<boolean>(updates.length).fill(false));
     const id = this.nextId++;
-    const worker = this.workers[this.turn++ % this.workers.length]!;
+    const slot = this.slots[this.turn++ % this.slots.length]!;
     // One packed buffer, transferred: posting the updates themselves would copy each one's whole
     // backing store (a pooled 8 KiB slab, or the 1 MiB frame it was cut from).
     const lengths = new Uint32Array(updates.length);
@@ -133,20 +173,16 @@ export class VerifierPool {
       at += u.length;
     }
     return new Promise((resolve, reject) => {
-      this.jobs.set(id, { resolve, reject });
-      worker.postMessage({ id, packed, lengths } satisfies VerifyRequest, [packed.buffer, lengths.buffer]);
+      slot.jobs.set(id, { resolve, reject, count: updates.length });
+      slot.worker.postMessage({ id, packed, lengths } satisfies VerifyRequest, [packed.buffer, lengths.buffer]);
     });
-  }
-
-  private failAll(err: Error): void {
-    for (const job of this.jobs.values()) job.reject(err);
-    this.jobs.clear();
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.failAll(new Error('verifier pool closed'));
+    const slots = this.slots.slice();
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+    for (const s of slots) this.lost(s); // rejects what is left, if an exit event has not yet
     for (const r of this.waiting.splice(0)) r.reject(new Error('verifier pool closed'));
   }
 }

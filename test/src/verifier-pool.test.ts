@@ -82,3 +82,34 @@ test('sync-sized requests are posted alone beside the coalesced small ones, and 
   assert.deepEqual(fs, [true, false, true], 'small request: its own flags, the forged one false');
   f2.forEach((f, i) => assert.equal(f, true, `second large request, update ${i}`));
 });
+
+test('a crashed worker answers its jobs with "not verified here" and is replaced; the log then checks inline and keeps exact codes', async (t) => {
+  const pool = new VerifierPool(2);
+  t.after(() => pool.close());
+  const workers = (): { worker: { terminate(): Promise<number> } }[] => (pool as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
+  const a = authorFor('pool-crash');
+  const updates = Array.from({ length: 400 }, (_, i) => a.next([attest('C', i, i)], i).bytes);
+  const forged = updates.map((u, i) => {
+    if (i !== 9) return u;
+    const f = u.slice();
+    f[f.length - 1]! ^= 1;
+    return f;
+  });
+  // Both workers die with the batch in flight.
+  const inFlight = pool.verify(forged);
+  await new Promise((r) => setImmediate(r)); // the flush posts it
+  await Promise.all(workers().map((s) => s.worker.terminate()));
+  const flags = await inFlight;
+  assert.equal(flags.length, forged.length, 'one flag per update, even from a dead worker');
+  assert.equal(pool.crashes, 2, 'both losses counted');
+  assert.equal(pool.size, 2, 'both workers replaced');
+  const log = new Log();
+  forged.forEach((u, i) => {
+    const o = log.offer(u, { signatureVerified: flags[i] === true });
+    if (i === 9) assert.equal(o.status === 'rejected' && o.code, RejectCode.BadSignature, 'the forged update is still refused, inline');
+    // After the forged one, the author's later updates wait for its seq (pending), not rejected.
+    else assert.equal(o.status, i < 9 ? 'accepted' : 'pending', `update ${i} after the inline check`);
+  });
+  const again = await pool.verify(forged);
+  again.forEach((f, i) => assert.equal(f, i !== 9, `after the respawn, update ${i} verified by a fresh worker`));
+});
