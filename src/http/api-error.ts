@@ -9,6 +9,8 @@ export enum ApiErrorCode {
   RateLimited = 'rate-limited',
   QueueFull = 'queue-full',
   Unavailable = 'unavailable',
+  /** The answer would exceed a response bound; the message names the paged route to use. */
+  TooLarge = 'too-large',
 }
 
 /** An HTTP error with a typed code; rendered as { "error": { "code", "message" } }. */

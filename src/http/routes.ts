@@ -7,6 +7,12 @@ import { ApiError, ApiErrorCode } from './api-error.js';
 /** Most items one list response carries (`limit` is capped to it). */
 export const API_MAX_LIMIT = 10_000;
 export const API_DEFAULT_LIMIT = 1_000;
+/**
+ * Largest document state GET /v1/docs?name= returns as one Yjs update (raw bytes, before base64);
+ * a larger document is read page by page from /v1/docs/ops. Also the byte bound of one
+ * /v1/docs/ops page (each op's update is at most MAX_DOC_UPDATE_BYTES).
+ */
+export const API_MAX_DOC_BYTES = 16 * 1024 * 1024;
 
 export interface Reply {
   status: number;
@@ -20,6 +26,13 @@ function intParam(q: URLSearchParams, name: string, def: number, max = Number.MA
   if (v === null) return def;
   if (!/^\d+$/.test(v) || Number(v) > max) throw new ApiError(400, ApiErrorCode.BadRequest, `${name}: expected an integer in 0..${max}`);
   return Number(v);
+}
+
+/** `offset` and `limit` (capped at API_MAX_LIMIT) of a list, and the page they select. */
+function page<T>(q: URLSearchParams, all: readonly T[]): { total: number; offset: number; items: T[] } {
+  const offset = intParam(q, 'offset', 0);
+  const limit = intParam(q, 'limit', API_DEFAULT_LIMIT, API_MAX_LIMIT);
+  return { total: all.length, offset, items: all.slice(offset, offset + limit) };
 }
 
 export function attestationJson(a: AttestationView): Record<string, unknown> {
@@ -57,7 +70,10 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     };
   }
   if (path === '/v1/peers') return { status: 200, body: { peers: node.network.peers() } };
-  if (path === '/v1/feeds') return { status: 200, body: { feeds: log.state.feedIds() } };
+  if (path === '/v1/feeds') {
+    const { items, ...rest } = page(q, log.state.feedIds());
+    return { status: 200, body: { ...rest, feeds: items } };
+  }
   if (path === '/v1/attestations') {
     const feed = q.get('feed');
     if (feed === null) throw new ApiError(400, ApiErrorCode.BadRequest, 'feed: required (for example feed=ETH/USD)');
@@ -68,17 +84,21 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     return { status: 200, body: { feed, from, to, total: all.length, attestations: all.slice(0, limit).map(attestationJson) } };
   }
   if (path === '/v1/audit') {
-    const offset = intParam(q, 'offset', 0);
-    const limit = intParam(q, 'limit', API_DEFAULT_LIMIT, API_MAX_LIMIT);
-    const all = log.state.auditLog();
-    return { status: 200, body: { total: all.length, offset, events: all.slice(offset, offset + limit) } };
+    const { items, ...rest } = page(q, log.state.auditLog());
+    return { status: 200, body: { ...rest, events: items } };
   }
   if (path === '/v1/registry') return { status: 200, body: { authorities: node.config.registryAuthorities, ...node.registryView() } };
   if (path === '/v1/docs') {
     const name = q.get('name');
-    if (name === null) return { status: 200, body: { docs: log.state.docNames() } };
-    if (!log.state.docNames().includes(name)) throw new ApiError(404, ApiErrorCode.NotFound, `no document ${name}`);
-    const doc = node.docs.doc(name);
+    if (name === null) {
+      const { items, ...rest } = page(q, log.state.docNames());
+      return { status: 200, body: { ...rest, docs: items } };
+    }
+    const doc = knownDoc(node, name);
+    const update = Y.encodeStateAsUpdate(doc);
+    if (update.length > API_MAX_DOC_BYTES) {
+      throw new ApiError(400, ApiErrorCode.TooLarge, `document ${name} is ${update.length} bytes, over ${API_MAX_DOC_BYTES}: read its ops page by page from /v1/docs/ops?name=`);
+    }
     return {
       status: 200,
       body: {
@@ -86,11 +106,33 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
         ops: log.state.docOps(name).length,
         writers: [...node.docs.writers(name)].map(([clientId, author]) => ({ clientId, author })),
         stateVectorBase64: Buffer.from(Y.encodeStateVector(doc)).toString('base64'),
-        updateBase64: Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64'),
+        updateBase64: Buffer.from(update).toString('base64'),
       },
     };
   }
-  if (path === '/v1/evidence') return { status: 200, body: { evidence: log.evidence() } };
+  if (path === '/v1/docs/ops') {
+    const name = q.get('name');
+    if (name === null) throw new ApiError(400, ApiErrorCode.BadRequest, 'name: required (for example name=registry)');
+    knownDoc(node, name);
+    const { items, ...rest } = page(q, log.state.docOps(name));
+    // A page also stops at API_MAX_DOC_BYTES of updates; `next` says where the following one starts.
+    let bytes = 0;
+    const ops = items.filter((o) => (bytes += o.update.length) <= API_MAX_DOC_BYTES || o === items[0]);
+    const ended = rest.offset + ops.length >= rest.total;
+    return {
+      status: 200,
+      body: {
+        name,
+        ...rest,
+        next: ended ? null : rest.offset + ops.length,
+        ops: ops.map((o) => ({ updateId: o.updateId, index: o.index, author: o.author, seq: o.seq, updateBase64: Buffer.from(o.update).toString('base64') })),
+      },
+    };
+  }
+  if (path === '/v1/evidence') {
+    const { items, ...rest } = page(q, log.evidence());
+    return { status: 200, body: { ...rest, evidence: items } };
+  }
   const heads = /^\/v1\/authors\/([^/]+)\/heads$/.exec(path);
   if (heads !== null) {
     try {
@@ -102,6 +144,11 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     return { status: 200, body: { author: heads[1], heads: log.authorHeads(heads[1]!) } };
   }
   return null;
+}
+
+function knownDoc(node: MurmurNode, name: string): Y.Doc {
+  if (!node.log.state.docNames().includes(name)) throw new ApiError(404, ApiErrorCode.NotFound, `no document ${name}`);
+  return node.docs.doc(name);
 }
 
 /** Request body bound for POST /v1/updates: a maximal update as hex inside JSON, plus slack. */

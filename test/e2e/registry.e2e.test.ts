@@ -46,6 +46,16 @@ test('registry over HTTP and the CLI path: owner and authority changes count, a 
     const docs = (await (await fetch(`${api}/v1/docs?name=registry`)).json()) as { writers: unknown[]; updateBase64: string };
     assert.equal(docs.writers.length, 3, 'owner, thief and authority wrote to the registry document');
     assert.equal((await fetch(`${api}/v1/docs?name=nope`)).status, 404);
+    const list = (await (await fetch(`${api}/v1/docs?limit=1`)).json()) as { total: number; offset: number; docs: string[] };
+    assert.deepEqual(list, { total: 1, offset: 0, docs: ['registry'] }, 'the document list is paged');
+    const ops = (await (await fetch(`${api}/v1/docs/ops?name=registry&offset=1&limit=2`)).json()) as { total: number; next: number | null; ops: { author: string; updateBase64: string }[] };
+    assert.equal(ops.ops.length, Math.min(2, ops.total - 1), 'a page of the ops of the registry document');
+    assert.equal(ops.next, ops.total > 3 ? 3 : null, 'next says where the following page starts');
+    for (const o of ops.ops) assert.ok(Buffer.from(o.updateBase64, 'base64').length > 0, `op by ${o.author} carries its Yjs update`);
+    const bad = await fetch(`${api}/v1/docs/ops?limit=5`);
+    assert.equal(bad.status, 400, 'the ops route needs a name');
+    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'bad-request');
+    assert.equal((await fetch(`${api}/v1/evidence?limit=10001`)).status, 400, 'a limit over the cap is refused');
   } finally {
     await node.stop();
     rmSync(dir, { recursive: true, force: true });
