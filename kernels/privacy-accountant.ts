@@ -20,11 +20,28 @@ export function checkBudget(b: PrivacyBudget, field = 'privacy'): void {
   check(Number.isFinite(b.delta) && b.delta > 0 && b.delta < 1, KernelErrorCode.BadParameter, `${field}.delta`, 'a number in (0, 1)');
 }
 
+/**
+ * Per-stream spend. The caller keeps it durable: `spent` entries seed a restarted accountant, and
+ * `charge`'s `commit` runs before a release is recorded (a commit that throws records nothing), so
+ * a node that writes the spend there never releases noise it has not accounted for.
+ */
 export class PrivacyAccountant {
   private readonly rho = new Map<string, number>();
 
-  constructor(readonly budget: PrivacyBudget) {
+  constructor(
+    readonly budget: PrivacyBudget,
+    spent: Iterable<readonly [string, number]> = [],
+  ) {
     checkBudget(budget);
+    for (const [stream, rho] of spent) {
+      check(Number.isFinite(rho) && rho >= 0, KernelErrorCode.BadParameter, `spent.${stream}`, 'a finite rho >= 0');
+      this.rho.set(stream, rho);
+    }
+  }
+
+  /** Every stream's rho so far, sorted by stream (what a durable copy holds). */
+  entries(): [string, number][] {
+    return [...this.rho].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 
   spent(stream: string): { rho: number; epsilon: number; budget: number; delta: number } {
@@ -32,8 +49,11 @@ export class PrivacyAccountant {
     return { rho, epsilon: epsilonOf(rho, this.budget.delta), budget: this.budget.epsilon, delta: this.budget.delta };
   }
 
-  /** Records a release, or throws BUDGET_EXCEEDED and records nothing. */
-  charge(stream: string, sensitivity: number, sigma: number): { rho: number; epsilon: number } {
+  /**
+   * Records a release, or throws BUDGET_EXCEEDED and records nothing. `commit` gets the stream's
+   * new rho first; if it throws, nothing is recorded and the error propagates.
+   */
+  charge(stream: string, sensitivity: number, sigma: number, commit: (stream: string, rho: number) => void = () => undefined): { rho: number; epsilon: number } {
     check(Number.isFinite(sensitivity) && sensitivity > 0, KernelErrorCode.BadParameter, 'sensitivity', 'a positive number');
     check(Number.isFinite(sigma) && sigma > 0, KernelErrorCode.BadParameter, 'sigma', 'a positive number');
     const rho = (this.rho.get(stream) ?? 0) + (sensitivity * sensitivity) / (2 * sigma * sigma);
@@ -41,6 +61,7 @@ export class PrivacyAccountant {
     if (epsilon > this.budget.epsilon) {
       throw new KernelError(KernelErrorCode.BudgetExceeded, stream, `this release would spend epsilon ${epsilon.toFixed(4)} of ${this.budget.epsilon} at delta ${this.budget.delta}`);
     }
+    commit(stream, rho);
     this.rho.set(stream, rho);
     return { rho, epsilon };
   }

@@ -72,10 +72,11 @@ export class MurmurNode implements NetworkHost {
     readonly store: UpdateStore,
     verifier: VerifierPool | undefined,
   ) {
+    // First: it reads the privacy ledger, and may refuse it before anything else is started.
+    this.aggregates = new AggregationService(config, logger);
     this.verifier = verifier ?? new VerifierPool();
     this.ownsVerifier = verifier === undefined;
     this.log.onAccept((rec) => this.onAccepted(rec));
-    this.aggregates = new AggregationService(config, logger);
     this.docs = new DocViews(this.log.state);
     this.registry = new RegistryReader(this.log, this.docs);
     this.authorities = new Set(config.registryAuthorities);
@@ -98,7 +99,13 @@ export class MurmurNode implements NetworkHost {
     const identitySeed = opts.identitySeed ?? loadOrCreateKeyFile(join(config.dataDir, 'node.key')).seed;
     const store = new UpdateStore(join(config.dataDir, 'store'), { sync: config.storeSync });
     await store.open();
-    const node = new MurmurNode(config, logger, store, opts.verifier);
+    let node: MurmurNode;
+    try {
+      node = new MurmurNode(config, logger, store, opts.verifier);
+    } catch (err) {
+      await store.close(); // an unreadable privacy ledger: nothing half-started
+      throw err;
+    }
     try {
       node.replay = await store.replay(node.log, { verifySignatures: false });
       for (const c of node.replay.corrupt) logger.error({ key: c.key, reason: c.reason }, 'corrupt store record skipped');

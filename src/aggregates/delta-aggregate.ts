@@ -111,7 +111,7 @@ export async function deltaAggregate(svc: AggregationService, all: readonly Delt
     check(q.rule === 'mean' && q.clipNorm !== undefined, KernelErrorCode.BadParameter, 'sigma', 'noise needs rule=mean and a clip norm (it bounds the sensitivity)');
     const total = used.reduce((s, c) => s + c.weight, 0);
     const sensitivity = (q.clipNorm * Math.max(...used.map((c) => c.weight))) / total;
-    const spent = svc.accountant.charge(q.stream, sensitivity, q.sigma);
+    const spent = svc.chargePrivacy(q.stream, sensitivity, q.sigma);
     privacy = { sigma: q.sigma, sensitivity, epsilonSpent: spent.epsilon, epsilonBudget: svc.accountant.budget.epsilon, delta: svc.accountant.budget.delta };
     Object.assign(opts, { noise: { sigma: q.sigma, key: drawKey('dp-noise', q.stream, q.round) } });
   }

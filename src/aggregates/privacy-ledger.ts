@@ -1,0 +1,53 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ConfigError } from '../errors.js';
+
+/** Largest ledger file read at start-up (one small entry per stream ever charged). */
+export const PRIVACY_LEDGER_MAX_BYTES = 16 * 1024 * 1024;
+
+const FORMAT = 'a JSON object {"version": 1, "rho": {"<stream>": <rho >= 0>, ...}}; move the file away only to reset the spend on purpose';
+
+/**
+ * The privacy spend of every stream, kept in `<dataDir>/privacy.json` so a restart does not hand
+ * a stream its budget back. Written whole on every charge, atomically (temporary file, fsync,
+ * rename, fsync of the directory), before the noisy release leaves the node. A file that cannot be
+ * read as a ledger stops the node at start-up (ConfigError): starting from zero would overspend.
+ */
+export class PrivacyLedger {
+  constructor(readonly path: string) {}
+
+  load(): [string, number][] {
+    if (!existsSync(this.path)) return [];
+    const text = readFileSync(this.path);
+    if (text.length > PRIVACY_LEDGER_MAX_BYTES) throw new ConfigError(this.path, `at most ${PRIVACY_LEDGER_MAX_BYTES} bytes (${FORMAT})`, `${text.length} bytes`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text.toString('utf8'));
+    } catch {
+      throw new ConfigError(this.path, FORMAT, 'text that is not JSON');
+    }
+    const rho = (parsed as { rho?: unknown } | null)?.rho;
+    if ((parsed as { version?: unknown } | null)?.version !== 1 || typeof rho !== 'object' || rho === null || Array.isArray(rho)) throw new ConfigError(this.path, FORMAT);
+    const entries = Object.entries(rho as Record<string, unknown>);
+    for (const [stream, v] of entries) if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigError(`${this.path}: rho.${stream}`, 'a finite number >= 0', v);
+    return entries as [string, number][];
+  }
+
+  save(entries: Iterable<readonly [string, number]>): void {
+    const tmp = `${this.path}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeFileSync(fd, JSON.stringify({ version: 1, rho: Object.fromEntries(entries) }) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.path);
+    const dir = openSync(dirname(this.path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  }
+}
