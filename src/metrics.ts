@@ -1,4 +1,5 @@
 import { RejectCode } from '../crdt/index.js';
+import { GossipErrorCode } from '../net/gossip/gossip-errors.js';
 import { BackendFailure } from '../kernels/index.js';
 import type { MurmurNode } from './node.js';
 
@@ -51,6 +52,12 @@ export function renderMetrics(node: MurmurNode): string {
         'counter',
         'Gossip messages validated, by action.',
         Object.entries(g.messages).map(([action, n]) => [{ action }, n]),
+      ),
+      family(
+        'murmur_gossip_verdicts_total',
+        'counter',
+        'Gossip messages ignored or rejected, by code (mapped to the action in one place: net/gossip/gossip-validator.ts).',
+        Object.values(GossipErrorCode).map((code) => [{ code }, g.byCode[code] ?? 0]),
       ),
       family('murmur_gossip_publish_queue', 'gauge', 'Updates waiting to be published.', [[{}, node.network.publishQueue]]),
       family('murmur_verifier_workers', 'gauge', 'Signature-verifier worker threads running.', [[{}, node.verifier.size]]),

@@ -18,6 +18,8 @@ export enum GossipErrorCode {
   MissingDeps = 'missing-deps',
   /** GOSSIP_MAX_VALIDATING messages were already in validation; the updates come through sync. */
   Overloaded = 'overloaded',
+  /** GOSSIP_MAX_VALIDATING_PER_PEER messages of this peer were already in validation; as `overloaded`. */
+  PeerOverloaded = 'peer-overloaded',
 }
 
 /** A coded gossip validation error with its action, in the style of lodestar's GossipActionError. */

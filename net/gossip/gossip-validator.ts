@@ -9,6 +9,12 @@ import { ArrivalOrder } from '../arrival-order.js';
  * later through sync, and nothing valid is lost.
  */
 export const GOSSIP_MAX_VALIDATING = 1_024;
+/**
+ * Messages from one peer in validation at once. Past this that peer's next message is IGNOREd
+ * (`peer-overloaded`) the same way, so one flooding peer cannot take every validation slot and
+ * push honest peers' messages onto the slower sync path.
+ */
+export const GOSSIP_MAX_VALIDATING_PER_PEER = 256;
 
 export interface GossipVerdict {
   readonly action: GossipAction;
@@ -39,6 +45,8 @@ export interface GossipHost {
 export class GossipValidator {
   private readonly order = new ArrivalOrder();
   private validating = 0;
+  /** Messages in validation per peer (a peer leaves the map when it has none). */
+  private readonly perPeer = new Map<string, number>();
 
   constructor(private readonly host: GossipHost) {}
 
@@ -56,12 +64,18 @@ export class GossipValidator {
       return verdict(GossipAction.Reject, GossipErrorCode.BadFrame, [], err.code);
     }
     if (this.validating >= GOSSIP_MAX_VALIDATING) return verdict(GossipAction.Ignore, GossipErrorCode.Overloaded, []);
+    const mine = this.perPeer.get(peer) ?? 0;
+    if (mine >= GOSSIP_MAX_VALIDATING_PER_PEER) return verdict(GossipAction.Ignore, GossipErrorCode.PeerOverloaded, []);
     this.validating++;
+    this.perPeer.set(peer, mine + 1);
     try {
       const verified = this.host.verifyGossip(updates).catch((): boolean[] => []);
       return judge(await this.order.run(verified, (flags) => this.host.offerGossip(updates, peer, flags)));
     } finally {
       this.validating--;
+      const left = this.perPeer.get(peer)! - 1;
+      if (left === 0) this.perPeer.delete(peer);
+      else this.perPeer.set(peer, left);
     }
   }
 }

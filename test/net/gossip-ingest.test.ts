@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Log, type Outcome } from '../../crdt/index.js';
 import { encodeGossipFrame } from '../../net/gossip/gossip-frame.js';
-import { GOSSIP_MAX_VALIDATING, GossipValidator } from '../../net/gossip/gossip-validator.js';
+import { GOSSIP_MAX_VALIDATING, GOSSIP_MAX_VALIDATING_PER_PEER, GossipValidator } from '../../net/gossip/gossip-validator.js';
 import { GossipAction, GossipErrorCode } from '../../net/gossip/gossip-errors.js';
 import { Publisher } from '../../net/gossip/publisher.js';
 import { RecentlyGossiped } from '../../net/gossip/recently-gossiped.js';
@@ -56,7 +56,8 @@ test(`past ${GOSSIP_MAX_VALIDATING} messages in validation a message is IGNOREd 
   const v = new GossipValidator(h);
   const a = authorFor('overload');
   const frames = Array.from({ length: GOSSIP_MAX_VALIDATING + 1 }, (_, i) => encodeGossipFrame([a.next([attest('L', i, i)], i).bytes]));
-  const verdicts = frames.map((f) => v.validate(f, 'p'));
+  // Spread over enough peers that no one of them reaches its own cap.
+  const verdicts = frames.map((f, i) => v.validate(f, `p${i % 8}`));
   const last = await verdicts[GOSSIP_MAX_VALIDATING]!;
   assert.equal(last.action, GossipAction.Ignore, 'the message over the bound is ignored');
   assert.equal(last.error?.code, GossipErrorCode.Overloaded, 'with the overloaded code');
@@ -64,6 +65,29 @@ test(`past ${GOSSIP_MAX_VALIDATING} messages in validation a message is IGNOREd 
   for (const c of h.checks) c.resolve([true]);
   await Promise.all(verdicts);
   assert.equal(log.size, GOSSIP_MAX_VALIDATING, 'every message within the bound is applied');
+});
+
+test(`one peer gets at most ${GOSSIP_MAX_VALIDATING_PER_PEER} messages in validation; the others are still served`, async () => {
+  const log = new Log();
+  const h = host(log);
+  const v = new GossipValidator(h);
+  const flooder = authorFor('flooder');
+  const frames = Array.from({ length: GOSSIP_MAX_VALIDATING_PER_PEER + 1 }, (_, i) => encodeGossipFrame([flooder.next([attest('X', i, i)], i).bytes]));
+  const flood = frames.map((f) => v.validate(f, 'flooder'));
+  const over = await flood[GOSSIP_MAX_VALIDATING_PER_PEER]!;
+  assert.equal(over.action, GossipAction.Ignore, "the flooder's message over its cap is ignored");
+  assert.equal(over.error?.code, GossipErrorCode.PeerOverloaded, 'with the peer-overloaded code');
+  const honest = v.validate(encodeGossipFrame([authorFor('honest').next([attest('H', 1, 1)], 1).bytes]), 'honest');
+  assert.equal(v.inFlight, GOSSIP_MAX_VALIDATING_PER_PEER + 1, "the honest peer's message is in validation beside the flood");
+  await new Promise((r) => setImmediate(r));
+  for (const c of h.checks) c.resolve([true]);
+  assert.equal((await honest).action, GossipAction.Accept, "the honest peer's message is accepted");
+  await Promise.all(flood);
+  assert.equal(v.inFlight, 0, 'nothing left in validation');
+  const again = v.validate(encodeGossipFrame([flooder.next([attest('X', 999, 999)], 999).bytes]), 'flooder');
+  await new Promise((r) => setImmediate(r));
+  h.checks.at(-1)!.resolve([true]);
+  assert.notEqual((await again).error?.code, GossipErrorCode.PeerOverloaded, 'the cap frees as its messages finish');
 });
 
 test('the publisher sends a lone update at once and packs updates that come within the interval', async () => {
