@@ -11,6 +11,12 @@ export const SYNC_MAX_IDS_PER_RANGE = 256;
 export const SYNC_MAX_WANT_PER_FRAME = 8_192;
 /** Target payload of one UPDATES frame (a frame may exceed it by one update). */
 export const SYNC_UPDATES_FRAME_TARGET_BYTES = 1024 * 1024;
+/**
+ * Target of a turn's first UPDATES frame; each next frame's target doubles up to
+ * SYNC_UPDATES_FRAME_TARGET_BYTES. The receiver starts checking signatures after about 400
+ * updates instead of 7 000, so its pipeline of frames fills about half a second sooner.
+ */
+export const SYNC_UPDATES_FIRST_FRAME_BYTES = 64 * 1024;
 
 export enum FrameType {
   Reconcile = 1,

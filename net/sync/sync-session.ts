@@ -1,6 +1,6 @@
 import type { Outcome } from '../../crdt/index.js';
 import type { KeyIndex, SyncKey } from './key-index.js';
-import { FrameType, SYNC_MAX_RANGES, SYNC_MAX_WANT_PER_FRAME, SYNC_UPDATES_FRAME_TARGET_BYTES, type Range } from './messages.js';
+import { FrameType, SYNC_MAX_RANGES, SYNC_MAX_WANT_PER_FRAME, SYNC_UPDATES_FIRST_FRAME_BYTES, SYNC_UPDATES_FRAME_TARGET_BYTES, type Range } from './messages.js';
 import { initialRanges, processRanges } from './reconcile.js';
 import { SyncError, SyncErrorCode, type FrameChannel } from './frame-channel.js';
 
@@ -221,16 +221,18 @@ export class SyncSession {
     let batch: Uint8Array[] = [];
     let bytes = 0;
     let queued = 0;
+    let target = SYNC_UPDATES_FIRST_FRAME_BYTES; // slow start: small frames first, doubling
     this.lastTurnSent = keyed.length;
     for (const { id } of keyed) {
       const u = this.host.bytesOf(id);
       if (u === undefined) continue;
       batch.push(u);
       bytes += u.length;
-      if (bytes >= SYNC_UPDATES_FRAME_TARGET_BYTES) {
+      if (bytes >= target) {
         queued += this.flushUpdates(batch);
         batch = [];
         bytes = 0;
+        target = Math.min(2 * target, SYNC_UPDATES_FRAME_TARGET_BYTES);
         if (queued >= SEND_HIGH_WATER_BYTES) {
           await this.ch.drained();
           queued = 0;
