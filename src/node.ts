@@ -173,11 +173,12 @@ export class MurmurNode implements NetworkHost {
   }
 
   /**
-   * Gossip, sync and submissions: signatures are checked on the worker pool, so the main thread
-   * (which runs libp2p) only applies. While the pool is saturated the flags are `[]` and Log.offer
-   * checks inline. Sync waits for the pool instead: its batches are bounded by its sessions.
+   * Gossip messages and API submissions: signatures are checked on the worker pool, so the main
+   * thread (which runs libp2p) only applies. While the pool is saturated the flags are `[]` and
+   * Log.offer checks inline. Sync uses `preverify`, which waits for the pool instead: its batches
+   * are bounded by its sessions.
    */
-  verifyGossip(updates: Uint8Array[]): Promise<boolean[]> {
+  checkSignatures(updates: Uint8Array[]): Promise<boolean[]> {
     return this.verifier.size > 0 && !this.verifier.saturated ? this.verifier.verify(updates) : Promise.resolve([]);
   }
 
@@ -253,7 +254,7 @@ export class MurmurNode implements NetworkHost {
     if (this.stopping) throw new Error('node is stopping');
     // The signature is checked on the pool; submissions are applied in the order they came, so a
     // contributor's chain of updates never waits in the pending buffer for its own earlier link.
-    const verified = this.verifyGossip([bytes]).catch((): boolean[] => []);
+    const verified = this.checkSignatures([bytes]).catch((): boolean[] => []);
     const outcome = await this.submissions.run(verified, (flags) => this.publishReleased(this.log.offer(bytes, { signatureVerified: flags[0] === true })));
     if (outcome.status !== 'accepted') return { outcome, published: false };
     await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));

@@ -30,7 +30,7 @@ export interface GossipHost {
    * Starts checking the signatures of a message's updates (on worker threads); one flag per
    * update, or `[]` to leave the checks to the log (inline).
    */
-  verifyGossip(updates: Uint8Array[]): Promise<boolean[]>;
+  checkSignatures(updates: Uint8Array[]): Promise<boolean[]>;
   /** Offers a message's updates in order with those flags (as SyncHost.offerBatch does for sync). */
   offerGossip(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]>;
 }
@@ -69,7 +69,7 @@ export class GossipValidator {
     this.validating++;
     this.perPeer.set(peer, mine + 1);
     try {
-      const verified = this.host.verifyGossip(updates).catch((): boolean[] => []);
+      const verified = this.host.checkSignatures(updates).catch((): boolean[] => []);
       return judge(await this.order.run(verified, (flags) => this.host.offerGossip(updates, peer, flags)));
     } finally {
       this.validating--;

@@ -13,7 +13,7 @@ function host(log: Log) {
   const checks: { updates: Uint8Array[]; resolve: (ok: boolean[]) => void }[] = [];
   return {
     checks,
-    verifyGossip: (updates: Uint8Array[]) => new Promise<boolean[]>((resolve) => checks.push({ updates, resolve })),
+    checkSignatures: (updates: Uint8Array[]) => new Promise<boolean[]>((resolve) => checks.push({ updates, resolve })),
     offerGossip: async (updates: Uint8Array[], _peer: string, verified: boolean[]): Promise<Outcome[]> =>
       updates.map((u, i) => log.offer(u, { signatureVerified: verified[i] === true })),
   };
@@ -38,7 +38,7 @@ test('gossip messages are applied in arrival order even when their signature che
 test('a failed or skipped check falls back to the log, which keeps the exact verdict', async () => {
   const log = new Log();
   const v = new GossipValidator({
-    verifyGossip: () => Promise.reject(new Error('pool closed')),
+    checkSignatures: () => Promise.reject(new Error('pool closed')),
     offerGossip: async (updates, _p, verified) => updates.map((u, i) => log.offer(u, { signatureVerified: verified[i] === true })),
   });
   const good = authorFor('fallback').next([attest('F', 1, 1)], 1).bytes;
