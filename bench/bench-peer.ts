@@ -18,9 +18,10 @@ export function epochMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-export async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+/** Polls `cond` (here or in another process: it may be asynchronous) every 5 ms; false after `timeoutMs`. */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) return false;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -79,10 +80,6 @@ export class BenchPeer {
 
   async frontier(max: number): Promise<string[]> {
     return this.node.log.frontier(max);
-  }
-
-  async syncBytesIn(): Promise<number> {
-    return this.node.network.sync.metrics.bytesIn;
   }
 
   /** Offers updates straight to the log (setup, not gossiped); `trusted` skips the signature check. */

@@ -56,11 +56,7 @@ export async function main(args: string[]): Promise<void> {
       await sink.offer(generate(SMALL_DIVERGENCE / 2, `small-b-${trial}`, 2e9 + trial * 1e6, log.frontier(8)), false);
       rounds.push(await sink.syncWith(peerId));
       // The source may still be applying what the sink sent when the sink's side of the session ends.
-      const settled = async (): Promise<boolean> => log.digest() === (await source.digest());
-      for (let t = 0; !(await settled()); t++) {
-        if (t > 100) throw new Error(`trial ${trial} did not reconcile`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      if (!(await until(async () => log.digest() === (await source.digest()), 5_000))) throw new Error(`trial ${trial} did not reconcile`);
     }
     const meanRounds = rounds.reduce((a, b) => a + b, 0) / rounds.length;
 

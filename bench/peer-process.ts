@@ -19,7 +19,7 @@ const CALL_TIMEOUT_MS = 180_000;
  * Starts a BenchPeer in this process or in a child process of its own (benchmarks' `--processes`:
  * one OS process per node, as operators run them, each node with its own event loop).
  */
-export async function startPeer(opts: BenchPeerOptions, inProcess = false): Promise<Peer> {
+export async function startPeer(opts: BenchPeerOptions, inProcess: boolean): Promise<Peer> {
   if (inProcess) return BenchPeer.start(opts);
   const child = fork(fileURLToPath(new URL('./peer-child.ts', import.meta.url)), [JSON.stringify(opts)], { serialization: 'advanced' });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

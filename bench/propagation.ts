@@ -130,10 +130,7 @@ export async function main(args: string[]): Promise<void> {
   const c = await benchCluster(NODES, 'prop', inProcess);
   try {
     const meshed = async (): Promise<boolean> => (await Promise.all(c.peers.map((p) => p.peers()))).every((k) => k >= NODES - 1);
-    for (let t = 0; !(await meshed()); t++) {
-      if (t > 200) throw new Error('the 5 nodes did not connect in 10 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    if (!(await until(meshed, 10_000))) throw new Error('the 5 nodes did not connect in 10 s');
     await new Promise((r) => setTimeout(r, 1_500)); // gossip mesh heartbeat
     const one50 = signed(1, 200, 50, 'one50');
     const opsOne = (200 * 50) / (await deliver(c.peers, one50)).seconds;

@@ -1,8 +1,12 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { KernelError, KernelErrorCode } from '../../kernels/index.js';
 import { ConfigError } from '../errors.js';
 
-/** Largest ledger file read at start-up (one small entry per stream ever charged). */
+/**
+ * Largest ledger file: read at start-up, and never written larger (a charge that would need more is
+ * refused with BUDGET_EXCEEDED, so no node writes a ledger it would then refuse to start with).
+ */
 export const PRIVACY_LEDGER_MAX_BYTES = 16 * 1024 * 1024;
 
 const FORMAT = 'a JSON object {"version": 1, "rho": {"<stream>": <rho >= 0>, ...}}; move the file away only to reset the spend on purpose';
@@ -14,12 +18,15 @@ const FORMAT = 'a JSON object {"version": 1, "rho": {"<stream>": <rho >= 0>, ...
  * read as a ledger stops the node at start-up (ConfigError): starting from zero would overspend.
  */
 export class PrivacyLedger {
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly maxBytes = PRIVACY_LEDGER_MAX_BYTES,
+  ) {}
 
   load(): [string, number][] {
     if (!existsSync(this.path)) return [];
     const text = readFileSync(this.path);
-    if (text.length > PRIVACY_LEDGER_MAX_BYTES) throw new ConfigError(this.path, `at most ${PRIVACY_LEDGER_MAX_BYTES} bytes (${FORMAT})`, `${text.length} bytes`);
+    if (text.length > this.maxBytes) throw new ConfigError(this.path, `at most ${this.maxBytes} bytes (${FORMAT})`, `${text.length} bytes`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text.toString('utf8'));
@@ -34,10 +41,14 @@ export class PrivacyLedger {
   }
 
   save(entries: Iterable<readonly [string, number]>): void {
+    const text = JSON.stringify({ version: 1, rho: Object.fromEntries(entries) }) + '\n';
+    if (Buffer.byteLength(text) > this.maxBytes) {
+      throw new KernelError(KernelErrorCode.BudgetExceeded, 'privacy', `the privacy ledger would pass ${this.maxBytes} bytes: no more streams can be accounted for`);
+    }
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeFileSync(fd, JSON.stringify({ version: 1, rho: Object.fromEntries(entries) }) + '\n');
+      writeFileSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -73,3 +73,19 @@ test('a node refuses to start on an unreadable ledger and leaves nothing half-st
   const node = await startNode(dataDir);
   await node.stop();
 });
+
+test('the ledger is never written past its bound: the charge is refused and the file on disk stays readable', (t) => {
+  const dataDir = tempDataDir('privacy-bound');
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const path = join(dataDir, 'privacy.json');
+  const ledger = new PrivacyLedger(path, 64);
+  const acc = new PrivacyAccountant({ epsilon: 10, delta: 1e-5 });
+  acc.charge('s1', 0.1, 2, (s, rho) => ledger.save([...acc.entries(), [s, rho]]));
+  assert.throws(
+    () => acc.charge('a-stream-with-a-long-name', 0.1, 2, (s, rho) => ledger.save([...acc.entries(), [s, rho]])),
+    (err: unknown) => err instanceof KernelError && err.code === KernelErrorCode.BudgetExceeded,
+    'a charge whose ledger would pass the bound is refused',
+  );
+  assert.deepEqual(acc.entries().map(([s]) => s), ['s1'], 'and records nothing');
+  assert.deepEqual(new PrivacyLedger(path, 64).load(), [['s1', acc.entries()[0]![1]]], 'the file on disk is the last good ledger');
+});
