@@ -1,24 +1,22 @@
-import { createPrivateKey, createPublicKey, sign as opensslSign, verify as opensslVerify, type KeyObject } from 'node:crypto';
-import { KEY_CACHE_MAX_ENTRIES } from './limits.js';
+import { createPrivateKey, createPublicKey, sign as opensslSign, type KeyObject } from 'node:crypto';
 import { MurmurArgumentError } from './errors.js';
-import { toHex } from './bytes.js';
+import { EQUATION, SPKI_PREFIX, type Equation } from './ed25519-equation.js';
 
 /**
  * Strict Ed25519, identical on every node (docs/PROTOCOL.md, "Signatures"):
  *   1. A (public key) and R (first half of the signature) must be canonical encodings (y < p) and
  *      must not be points of small order;
  *   2. S (second half) must be < L;
- *   3. the cofactorless equation [S]B = R + [k]A must hold (checked by OpenSSL through node:crypto,
- *      which implements exactly the cofactorless check).
- * Steps 1 and 2 are byte comparisons and run before OpenSSL, so OpenSSL's looser edge-case rules
- * never decide a verdict. Vectors: ../shared/vectors (speccheck "strict" and Wycheproof).
+ *   3. the cofactorless equation [S]B = R + [k]A must hold (libsodium, or OpenSSL where the binding
+ *      does not load: ed25519-equation.ts; both check exactly the cofactorless equation).
+ * Steps 1 and 2 are byte comparisons and run before either library, so a library's own edge-case
+ * rules never decide a verdict. Vectors: ../shared/vectors (speccheck "strict" and Wycheproof).
  */
 
 export const PUBLIC_KEY_BYTES = 32;
 export const SIGNATURE_BYTES = 64;
 export const SEED_BYTES = 32;
 
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /** Little-endian encodings of y for every point of order dividing 8 (sign bit masked off). */
@@ -63,43 +61,28 @@ export function isCanonicalScalar(b: Uint8Array, off: number): boolean {
   return false;
 }
 
-/** Bounded cache of parsed keys; `null` marks a key that fails rule 1 or that OpenSSL refuses. */
-class KeyCache {
-  private readonly map = new Map<string, KeyObject | null>();
-  get(pub: Uint8Array, hexKey?: string): KeyObject | null {
-    const key = hexKey ?? toHex(pub);
-    const hit = this.map.get(key);
-    if (hit !== undefined) return hit;
-    let parsed: KeyObject | null = null;
-    if (isStrictPointEncoding(pub)) {
-      try {
-        parsed = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pub]), format: 'der', type: 'spki' });
-      } catch {
-        parsed = null;
-      }
-    }
-    if (this.map.size >= KEY_CACHE_MAX_ENTRIES) this.map.delete(this.map.keys().next().value!);
-    this.map.set(key, parsed);
-    return parsed;
-  }
-}
-
-const keyCache = new KeyCache();
-
 /**
  * Strict verification (see the module comment). Never throws on malformed input; returns false.
- * `publicKeyHex`, when the caller already has it, saves re-encoding the key for the cache lookup.
+ * `publicKeyHex`, when the caller already has it, saves re-encoding the key for a key cache.
  */
 export function verifyStrict(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, publicKeyHex?: string): boolean {
-  if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
-  if (!isStrictPointEncoding(signature, 0) || !isCanonicalScalar(signature, 32)) return false;
-  const key = keyCache.get(publicKey, publicKeyHex);
-  if (key === null) return false;
-  try {
-    return opensslVerify(null, message, key, signature);
-  } catch {
-    return false;
-  }
+  return verifyStrictWith(EQUATION, publicKey, message, signature, publicKeyHex);
+}
+
+/** verifyStrict with a given equation backend (the tests run every vector on each). */
+export function verifyStrictWith(equation: Equation, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array, publicKeyHex?: string): boolean {
+  return passesByteRules(publicKey, signature) && equation.holds(publicKey, message, signature, publicKeyHex);
+}
+
+/** Rules 1 and 2 (see the module comment): lengths, canonical non-small-order A and R, S < L. */
+export function passesByteRules(publicKey: Uint8Array, signature: Uint8Array): boolean {
+  return (
+    publicKey.length === PUBLIC_KEY_BYTES &&
+    signature.length === SIGNATURE_BYTES &&
+    isStrictPointEncoding(publicKey, 0) &&
+    isStrictPointEncoding(signature, 0) &&
+    isCanonicalScalar(signature, 32)
+  );
 }
 
 /** Deterministic Ed25519 signer built from a 32-byte seed (RFC 8032 secret key). */

@@ -1,6 +1,7 @@
 export * from './bytes.js';
 export * from './decimal.js';
 export * from './ed25519.js';
+export * from './ed25519-equation.js';
 export * from './errors.js';
 export * from './evidence.js';
 export * from './hash.js';

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DocViews, feedWeights, Log, RegistryReader, type Outcome, type RegistryView, type UpdateRecord } from '../crdt/index.js';
+import { DocViews, EQUATION, feedWeights, Log, RegistryReader, type Outcome, type RegistryView, type UpdateRecord } from '../crdt/index.js';
 import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
 import { MurmurNetwork, type NetworkHooks, type NetworkHost } from '../net/network.js';
 import type { NodeConfig } from './config.js';
@@ -137,7 +137,7 @@ export class MurmurNode implements NetworkHost {
       await store.close();
       throw err;
     }
-    logger.info({ updates: node.log.size, digest: node.log.digest(), peerId: node.peerId }, 'node started');
+    logger.info({ updates: node.log.size, digest: node.log.digest(), peerId: node.peerId, ed25519: EQUATION.backend }, 'node started');
     return node;
   }
 

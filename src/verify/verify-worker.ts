@@ -3,12 +3,30 @@
  * Answers one boolean per update (false also for bytes that do not decode; the main thread's
  * Log.offer then rejects those with the proper code).
  */
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 // Only the modules a check needs (not the crdt barrel, which loads yjs): each worker starts fast.
 import { DecodeError } from '../../crdt/errors.js';
 import { verifyStrict } from '../../crdt/ed25519.js';
 import { decodeSignedParts } from '../../crdt/update.js';
-import type { VerifyRequest } from './verifier-pool.js';
+import type { VerifyRequest, VerifyWorkerData } from './verifier-pool.js';
+
+/**
+ * Runs this thread at `nice` (Linux, where a thread's id is a valid target of setpriority): the
+ * event loop, which carries libp2p's timers and I/O for the node, then always gets a core before
+ * bulk verification does. Elsewhere, or if refused, the thread keeps its priority.
+ */
+function lowerPriority(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch {
+    // not Linux, or not allowed: verification runs at the normal priority
+  }
+}
+
+lowerPriority((workerData as VerifyWorkerData).nice);
 
 parentPort!.on('message', (msg: VerifyRequest) => {
   let at = 0;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as noble from '@noble/ed25519';
-import { fromHex, verifyStrict } from '../../crdt/index.js';
+import { EQUATION, OPENSSL_EQUATION, fromHex, libsodiumEquation, verifyStrict, verifyStrictWith, type Equation } from '../../crdt/index.js';
 import { loadVectors } from '../helpers/vectors.js';
 
 interface SpeccheckCase {
@@ -19,12 +19,23 @@ interface WycheproofFile {
 
 const hex = (h: string): Uint8Array => (h.length % 2 === 0 && /^[0-9a-f]*$/i.test(h) ? fromHex(h.toLowerCase()) : new Uint8Array([0xff]));
 
-test('ed25519-speccheck: every case gets the strict verdict', () => {
+const LIBSODIUM = libsodiumEquation();
+/** Every equation backend this platform has: the vectors must pass on each, so nodes on either agree. */
+const EQUATIONS: Equation[] = [OPENSSL_EQUATION, ...(LIBSODIUM === null ? [] : [LIBSODIUM])];
+
+test('the libsodium equation loads on linux-x64 (sodium-native ships a prebuilt binary for it)', { skip: `${process.platform}-${process.arch}` !== 'linux-x64' }, () => {
+  assert.notEqual(LIBSODIUM, null, 'sodium-native loads');
+  assert.equal(EQUATION.backend, 'libsodium', 'strict checks use it');
+});
+
+test('ed25519-speccheck: every case gets the strict verdict, on every equation backend', () => {
   const { cases } = loadVectors<{ cases: SpeccheckCase[] }>('ed25519-speccheck.json');
   assert.equal(cases.length, 12, 'all 12 speccheck cases present');
-  for (const c of cases) {
-    const got = verifyStrict(hex(c.pub_key), hex(c.message), hex(c.signature));
-    assert.equal(got, c.strict === 'valid', `speccheck case ${c.index} (${c.comment}): expected ${c.strict}`);
+  for (const eq of EQUATIONS) {
+    for (const c of cases) {
+      const got = verifyStrictWith(eq, hex(c.pub_key), hex(c.message), hex(c.signature));
+      assert.equal(got, c.strict === 'valid', `${eq.backend}: speccheck case ${c.index} (${c.comment}): expected ${c.strict}`);
+    }
   }
   assert.deepEqual(
     cases.filter((c) => c.strict === 'valid').map((c) => c.index),
@@ -33,17 +44,19 @@ test('ed25519-speccheck: every case gets the strict verdict', () => {
   );
 });
 
-test('wycheproof ed25519: every case matches its expected result', () => {
+test('wycheproof ed25519: every case matches its expected result, on every equation backend', () => {
   const file = loadVectors<WycheproofFile>('wycheproof-ed25519.json');
-  let n = 0;
-  for (const g of file.testGroups) {
-    for (const t of g.tests) {
-      const got = verifyStrict(hex(g.publicKey.pk), hex(t.msg), hex(t.sig));
-      assert.equal(got, t.result === 'valid', `wycheproof tcId ${t.tcId} (${t.comment}): expected ${t.result}`);
-      n++;
+  for (const eq of EQUATIONS) {
+    let n = 0;
+    for (const g of file.testGroups) {
+      for (const t of g.tests) {
+        const got = verifyStrictWith(eq, hex(g.publicKey.pk), hex(t.msg), hex(t.sig));
+        assert.equal(got, t.result === 'valid', `${eq.backend}: wycheproof tcId ${t.tcId} (${t.comment}): expected ${t.result}`);
+        n++;
+      }
     }
+    assert.equal(n, 151, `${eq.backend}: all 151 Wycheproof cases ran`);
   }
-  assert.equal(n, 151, 'all 151 Wycheproof cases ran');
 });
 
 test('strict verify agrees with noble on honest signatures (second implementation)', async () => {
