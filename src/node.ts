@@ -247,8 +247,11 @@ export class MurmurNode implements NetworkHost {
   // --- contributor submissions ---
 
   /**
-   * Validates a contributor's update; if accepted, waits until it (and anything it released) is
-   * stored, then queues it for gossip. Rejected updates are never stored.
+   * Validates a contributor's update; if accepted, queues it for gossip at once and answers once
+   * it (and anything it released) is stored. Gossip does not wait for the disk: the update is valid
+   * and signed by its author whatever happens to this node's copy, and a failed write still fails
+   * the answer, so the contributor retries (a duplicate is harmless). Rejected updates are never
+   * stored or gossiped.
    */
   async submit(bytes: Uint8Array): Promise<SubmitResult> {
     if (this.stopping) throw new Error('node is stopping');
@@ -257,8 +260,8 @@ export class MurmurNode implements NetworkHost {
     const verified = this.checkSignatures([bytes]).catch((): boolean[] => []);
     const outcome = await this.submissions.run(verified, (flags) => this.publishReleased(this.log.offer(bytes, { signatureVerified: flags[0] === true })));
     if (outcome.status !== 'accepted') return { outcome, published: false };
-    await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));
     const published = this.gossip(outcome.id, bytes);
+    await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));
     return { outcome, published };
   }
 

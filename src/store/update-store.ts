@@ -3,6 +3,13 @@ import { DecodeError, Log, decodeUpdate, type UpdateRecord } from '../../crdt/in
 
 /** Records written per LevelDB batch (group commit). */
 export const STORE_BATCH_MAX_RECORDS = 2_048;
+/**
+ * How long a batch waits for company before it is written, unless STORE_BATCH_MAX_RECORDS are
+ * already queued. A LevelDB batch of one record costs about 80 µs of CPU (25 µs of it on the event
+ * loop), one of 24 about 7 µs per record: under load a node's applies would otherwise trickle out
+ * as tiny batches. It delays only the acknowledgement (the API answer), never gossip or applying.
+ */
+export const STORE_COALESCE_MS = 10;
 /** Writes queued before `append` waits for the disk (backpressure bound). */
 export const STORE_QUEUE_MAX_RECORDS = 16_384;
 /** Bytes queued before `append` waits for the disk. */
@@ -91,6 +98,7 @@ export class UpdateStore {
   private async flushLoop(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        if (this.queue.length < STORE_BATCH_MAX_RECORDS) await new Promise((r) => setTimeout(r, STORE_COALESCE_MS));
         const batch = this.queue.splice(0, STORE_BATCH_MAX_RECORDS);
         try {
           await this.db.batch(
