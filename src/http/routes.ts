@@ -87,7 +87,26 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     const { items, ...rest } = page(q, log.state.auditLog());
     return { status: 200, body: { ...rest, events: items } };
   }
-  if (path === '/v1/registry') return { status: 200, body: { authorities: node.config.registryAuthorities, ...node.registryView() } };
+  if (path === '/v1/registry') {
+    // One offset and limit page all three lists; each says its own total.
+    const view = node.registryView();
+    const entries = page(q, view.entries);
+    const disputed = page(q, view.disputed);
+    const ignored = page(q, view.ignored);
+    return {
+      status: 200,
+      body: {
+        authorities: node.config.registryAuthorities,
+        offset: entries.offset,
+        entriesTotal: entries.total,
+        entries: entries.items,
+        disputedTotal: disputed.total,
+        disputed: disputed.items,
+        ignoredTotal: ignored.total,
+        ignored: ignored.items,
+      },
+    };
+  }
   if (path === '/v1/docs') {
     const name = q.get('name');
     if (name === null) {

@@ -29,6 +29,10 @@ test('registry over HTTP and the CLI path: owner and authority changes count, a 
     await set('authority', 2, feed({ [hex('c1')]: 3, [hex('c2')]: 2 }), hex('owner'));
     r = await registry();
     assert.deepEqual([r.entries[0]?.version, r.entries[0]?.body.contributors[hex('c2')]], [2, 2], 'the authority\'s change counts');
+    const paged = (await (await fetch(`${api}/v1/registry?offset=1&limit=1`)).json()) as { offset: number; entriesTotal: number; entries: unknown[]; ignoredTotal: number; ignored: unknown[] };
+    assert.deepEqual([paged.offset, paged.entriesTotal, paged.entries.length], [1, 1, 0], 'the registry lists are paged, with their totals');
+    assert.equal(paged.ignored.length, Math.min(1, paged.ignoredTotal - 1), 'one offset and limit page the ignored changes too');
+    assert.equal((await fetch(`${api}/v1/registry?limit=x`)).status, 400, 'a bad limit is refused');
 
     for (const [n, price] of [['c1', 2500_00], ['c2', 2502_00], ['sybil', 9999_00]] as const) {
       const u = new Author(keys[n]!).next([attest('ETH/USD', price, 5_000)], 5_000);
