@@ -49,6 +49,28 @@ function byOp(a: Entry<unknown>, b: Entry<unknown>): number {
 const byObservation = (a: Entry<Attestation>, b: Entry<Attestation>): number => a.b.observedAtMs - b.b.observedAtMs || byOp(a, b);
 const byTopology = (a: Entry<unknown>, b: Entry<unknown>): number => a.u.height - b.u.height || byOp(a, b);
 
+/**
+ * The counted (not excluded) entries of `items` from the `offset`-th counted one on, at most
+ * `limit`, mapped: one pass over the exclusion flags, and only the page is built.
+ */
+function pageOf<T, R>(items: readonly Entry<T>[], offset: number, limit: number, map: (e: Entry<T>) => R): R[] {
+  const out: R[] = [];
+  let skip = offset;
+  for (let k = 0; k < items.length && out.length < limit; k++) {
+    const e = items[k]!;
+    if (isExcluded(e.u)) continue;
+    if (skip > 0) skip--;
+    else out.push(map(e));
+  }
+  return out;
+}
+
+function countOf(items: readonly Entry<unknown>[]): number {
+  let n = 0;
+  for (const e of items) if (!isExcluded(e.u)) n++;
+  return n;
+}
+
 function provenance(e: Entry<unknown>): Provenance {
   return { updateId: e.u.id, index: e.i, author: e.u.author.key, seq: e.u.seq };
 }
@@ -132,17 +154,23 @@ export class DerivedState {
    * first). The order differs between nodes; the Y.Doc they make does not (Yjs converges for any
    * order once the rules of docs/PROTOCOL.md hold), and every order-sensitive use sorts.
    */
-  docOps(name: string): DocOpView[] {
-    const items = this.docs.get(name) ?? [];
-    return items.filter((e) => !isExcluded(e.u)).map((e) => ({ ...provenance(e), ...e.b }));
+  docOps(name: string, offset = 0, limit = Infinity): DocOpView[] {
+    return pageOf(this.docs.get(name) ?? [], offset, limit, (e) => ({ ...provenance(e), ...e.b }));
   }
 
-  /** Audit events in topological order: (height, updateId, index). */
-  auditLog(): AuditView[] {
-    return this.audit
-      .view()
-      .filter((e) => !isExcluded(e.u))
-      .map((e) => ({ ...provenance(e), ...e.b, height: e.u.height }));
+  /** How many doc ops of `name` count (docOps(name).length without building them). */
+  docOpCount(name: string): number {
+    return countOf(this.docs.get(name) ?? []);
+  }
+
+  /** Audit events in topological order: (height, updateId, index); `offset` and `limit` page them. */
+  auditLog(offset = 0, limit = Infinity): AuditView[] {
+    return pageOf(this.audit.view(), offset, limit, (e) => ({ ...provenance(e), ...e.b, height: e.u.height }));
+  }
+
+  /** How many audit events count. */
+  auditCount(): number {
+    return countOf(this.audit.view());
   }
 
   private bucket<T>(map: Map<string, Bucket<T>>, key: string, cmp: (a: Entry<T>, b: Entry<T>) => number): Bucket<T> {

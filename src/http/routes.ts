@@ -28,10 +28,14 @@ function intParam(q: URLSearchParams, name: string, def: number, max = Number.MA
   return Number(v);
 }
 
-/** `offset` and `limit` (capped at API_MAX_LIMIT) of a list, and the page they select. */
+/** `offset` and `limit` (capped at API_MAX_LIMIT) of a list. */
+function range(q: URLSearchParams): { offset: number; limit: number } {
+  return { offset: intParam(q, 'offset', 0), limit: intParam(q, 'limit', API_DEFAULT_LIMIT, API_MAX_LIMIT) };
+}
+
+/** The page of `all` that `offset` and `limit` select. */
 function page<T>(q: URLSearchParams, all: readonly T[]): { total: number; offset: number; items: T[] } {
-  const offset = intParam(q, 'offset', 0);
-  const limit = intParam(q, 'limit', API_DEFAULT_LIMIT, API_MAX_LIMIT);
+  const { offset, limit } = range(q);
   return { total: all.length, offset, items: all.slice(offset, offset + limit) };
 }
 
@@ -84,8 +88,8 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     return { status: 200, body: { feed, from, to, total: all.length, attestations: all.slice(0, limit).map(attestationJson) } };
   }
   if (path === '/v1/audit') {
-    const { items, ...rest } = page(q, log.state.auditLog());
-    return { status: 200, body: { ...rest, events: items } };
+    const { offset, limit } = range(q); // built page by page: the whole log is never copied
+    return { status: 200, body: { total: log.state.auditCount(), offset, events: log.state.auditLog(offset, limit) } };
   }
   if (path === '/v1/registry') {
     // One offset and limit page all three lists; each says its own total.
@@ -122,7 +126,7 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
       status: 200,
       body: {
         name,
-        ops: log.state.docOps(name).length,
+        ops: log.state.docOpCount(name),
         writers: [...node.docs.writers(name)].map(([clientId, author]) => ({ clientId, author })),
         stateVectorBase64: Buffer.from(Y.encodeStateVector(doc)).toString('base64'),
         updateBase64: Buffer.from(update).toString('base64'),
@@ -133,7 +137,9 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     const name = q.get('name');
     if (name === null) throw new ApiError(400, ApiErrorCode.BadRequest, 'name: required (for example name=registry)');
     knownDoc(node, name);
-    const { items, ...rest } = page(q, log.state.docOps(name));
+    const { offset, limit } = range(q);
+    const rest = { total: log.state.docOpCount(name), offset };
+    const items = log.state.docOps(name, offset, limit);
     // A page also stops at API_MAX_DOC_BYTES of updates; `next` says where the following one starts.
     let bytes = 0;
     const ops = items.filter((o) => (bytes += o.update.length) <= API_MAX_DOC_BYTES || o === items[0]);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Author, Log, verifyEvidence } from '../../crdt/index.js';
-import { attest, audit, signerFor } from '../helpers/fixtures.js';
+import { attest, audit, authorFor, signerFor } from '../helpers/fixtures.js';
 
 test('equivocation: both halves kept, evidence verifiable, same state whichever half came first', () => {
   const signer = signerFor('equivocator');
@@ -34,4 +34,24 @@ test('equivocation: both halves kept, evidence verifiable, same state whichever 
   assert.deepEqual(r2.state.attestations('ETH/USD'), feed, 'replicas answer the same');
   assert.deepEqual(r1.state.auditLog(), [], 'audit ops of excluded updates are excluded too');
   assert.equal(r1.authorHeads(a.key).length, 2, 'both branches are heads of the author');
+});
+
+test('paged audit reads skip excluded ops and equal slices of the whole list', () => {
+  const honest = authorFor('pager');
+  const signer = signerFor('pager-equivocator');
+  const cheat = new Author(signer);
+  const log = new Log();
+  for (let i = 0; i < 12; i++) assert.equal(log.offer(honest.next([audit('e', `h${i}`), audit('e', `h${i}b`)], i).bytes).status, 'accepted', `honest update ${i}`);
+  const first = cheat.next([audit('e', 'c0')], 1);
+  const left = new Author(signer);
+  left.resume(1, first.id);
+  const right = new Author(signer);
+  right.resume(1, first.id);
+  for (const u of [first, left.next([audit('e', 'cl')], 2), right.next([audit('e', 'cr')], 2)]) log.offer(u.bytes);
+  const all = log.state.auditLog();
+  assert.equal(all.length, 25, 'the equivocating seq is excluded, its first update counts');
+  assert.equal(log.state.auditCount(), all.length, 'the count matches the list');
+  for (const [offset, limit] of [[0, 5], [3, 7], [20, 10], [25, 3], [30, 1], [0, 0]] as const) {
+    assert.deepEqual(log.state.auditLog(offset, limit), all.slice(offset, offset + limit), `page (${offset}, ${limit})`);
+  }
 });
