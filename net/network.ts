@@ -21,6 +21,16 @@ import { syncService, type SyncService } from './sync/sync-service.js';
 import { SyncErrorCode, type SyncError } from './sync/frame-channel.js';
 import type { SyncHost } from './sync/sync-session.js';
 
+/** Past any gossip message's size: this node never sends IDONTWANT (see the gossipsub options). */
+export const GOSSIP_NO_IDONTWANT_BYTES = Number.MAX_SAFE_INTEGER;
+
+/** What gossipsub is told of a validated message. */
+const TOPIC_RESULT: Record<GossipAction, TopicValidatorResult> = {
+  [GossipAction.Accept]: TopicValidatorResult.Accept,
+  [GossipAction.Reject]: TopicValidatorResult.Reject,
+  [GossipAction.Ignore]: TopicValidatorResult.Ignore,
+};
+
 export interface NetworkConfig {
   networkId: string;
   /** Ed25519 seed of the node's libp2p identity. */
@@ -105,6 +115,12 @@ export class MurmurNetwork {
           allowPublishToZeroTopicPeers: true,
           emitSelf: false,
           maxInboundDataLength: GOSSIP_MAX_MESSAGE_BYTES + 1024,
+          // Validation is reported later (wire()): a message is forwarded once validated, and not
+          // to the peers that sent it a copy meanwhile (gossipsub's "originating peers").
+          asyncValidation: true,
+          // gossipsub 14 records IDONTWANTs it receives but never consults them when forwarding,
+          // so sending them (one control frame per message to each mesh peer) only costs CPU.
+          idontwantMinDataSize: GOSSIP_NO_IDONTWANT_BYTES,
           scoreParams: murmurPeerScoreParams(topic),
           scoreThresholds: MURMUR_SCORE_THRESHOLDS,
         }),
@@ -129,16 +145,19 @@ export class MurmurNetwork {
 
   private wire(host: NetworkHost, cfg: NetworkConfig): void {
     const validator = new GossipValidator(host);
-    this.pubsub.topicValidators.set(this.topic, async (peer: PeerId, msg) => {
-      const verdict = await validator.validate(msg.data, peer.toString());
-      this.gossip.messages[verdict.action]++;
-      if (verdict.error !== null) this.gossip.byCode[verdict.error.code] = (this.gossip.byCode[verdict.error.code] ?? 0) + 1;
-      if (verdict.missing.length > 0) this.libp2p.services.sync.syncSoon(peer);
-      return verdict.action === GossipAction.Accept
-        ? TopicValidatorResult.Accept
-        : verdict.action === GossipAction.Reject
-          ? TopicValidatorResult.Reject
-          : TopicValidatorResult.Ignore;
+    this.pubsub.addEventListener('gossipsub:message', (e) => {
+      const { propagationSource: peer, msgId, msg } = e.detail;
+      if (msg.topic !== this.topic) return;
+      void validator.validate(msg.data, peer.toString()).then(
+        (verdict) => {
+          this.gossip.messages[verdict.action]++;
+          if (verdict.error !== null) this.gossip.byCode[verdict.error.code] = (this.gossip.byCode[verdict.error.code] ?? 0) + 1;
+          if (verdict.missing.length > 0) this.libp2p.services.sync.syncSoon(peer);
+          this.pubsub.reportMessageValidationResult(msgId, peer.toString(), TOPIC_RESULT[verdict.action]);
+        },
+        // Only a stopping node gets here (the store closed under an apply): drop the message.
+        () => this.pubsub.reportMessageValidationResult(msgId, peer.toString(), TopicValidatorResult.Ignore),
+      );
     });
     this.pubsub.subscribe(this.topic);
     if (cfg.mdns) {
