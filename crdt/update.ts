@@ -100,11 +100,12 @@ export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
  * signature checks on worker threads, where the id is not needed.
  */
 export function decodeSignedParts(bytes: Uint8Array): SignedParts {
-  const { prefix, signature, signed } = parse(bytes);
+  const { prefix, signature, signed } = parse(bytes, false);
   return { author: prefix.author, signed, signature };
 }
 
-function parse(bytes: Uint8Array): { prefix: UpdateHeader; ops: RawOp[]; signature: Uint8Array; signed: Uint8Array } {
+/** The structural decode; `keepOps` false checks the op list the same way but does not collect it. */
+function parse(bytes: Uint8Array, keepOps = true): { prefix: UpdateHeader; ops: RawOp[]; signature: Uint8Array; signed: Uint8Array } {
   if (bytes.length > MAX_UPDATE_BYTES) {
     throw new DecodeError(RejectCode.TooLarge, `${bytes.length} bytes exceed ${MAX_UPDATE_BYTES}`);
   }
@@ -117,8 +118,8 @@ function parse(bytes: Uint8Array): { prefix: UpdateHeader; ops: RawOp[]; signatu
   const ops: RawOp[] = [];
   for (let i = 0; i < opCount; i++) {
     const kind = r.varint();
-    const len = r.varint(r.remaining);
-    ops.push({ kind, payload: r.bytes(len) });
+    const payload = r.bytes(r.varint(r.remaining));
+    if (keepOps) ops.push({ kind, payload });
   }
   const opsEnd = r.pos;
   const signature = r.bytes(SIGNATURE_BYTES);
