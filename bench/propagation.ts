@@ -14,6 +14,11 @@ import { busyFraction, cpuTimes, report, seedFor, verifyRatePerCore } from './co
 
 const NODES = 5;
 const IN_FLIGHT = 64;
+/**
+ * Single-op deliveries per layout of publishers; the best counts (as ingest's batched figure is a
+ * best of 5): on a shared machine interference only ever slows a run down. Each run is printed.
+ */
+const SINGLE_OP_RUNS = 2;
 
 function ops(n: number, i: number): OpInput[] {
   return Array.from({ length: n }, (_, j) => ({
@@ -97,6 +102,16 @@ function signed(publishers: number, updatesEach: number, opsEach: number, label:
   });
 }
 
+/** SINGLE_OP_RUNS deliveries of fresh single-op updates from `publishers` publishers, `each` updates apiece. */
+async function singleOpRuns(peers: Peer[], publishers: number, each: number, label: string): Promise<{ rate: number; busy: number }[]> {
+  const runs: { rate: number; busy: number }[] = [];
+  for (let r = 0; r < SINGLE_OP_RUNS; r++) {
+    const d = await deliver(peers, signed(publishers, each, 1, `${label}-${r}`));
+    runs.push({ rate: (publishers * each) / d.seconds, busy: d.busy });
+  }
+  return runs;
+}
+
 /** Publishes single-op updates at `rate`/s for `seconds`, round robin over the nodes; publish-to-apply latencies (ms). */
 async function latencies(peers: Peer[], rate: number, seconds: number): Promise<number[]> {
   const pubs = peers.map((_, p) => new Author(new Signer(seedFor(`lat-${p}`))));
@@ -136,14 +151,12 @@ export async function main(args: string[]): Promise<void> {
     const opsOne = (200 * 50) / (await deliver(c.peers, one50)).seconds;
     const many50 = signed(NODES, 40, 50, 'many50');
     const opsMany = (NODES * 40 * 50) / (await deliver(c.peers, many50)).seconds;
-    const one1 = signed(1, 1_500, 1, 'one1');
-    const runOne = await deliver(c.peers, one1);
-    const singleOne = 1_500 / runOne.seconds;
-    const many1 = signed(NODES, 300, 1, 'many1');
-    const runMany = await deliver(c.peers, many1);
-    const singleMany = (NODES * 300) / runMany.seconds;
+    const runsOne = await singleOpRuns(c.peers, 1, 1_500, 'one1');
+    const runsMany = await singleOpRuns(c.peers, NODES, 300, 'many1');
+    const [singleOne, singleMany] = [runsOne, runsMany].map((runs) => Math.max(...runs.map((r) => r.rate))) as [number, number];
+    const busy = (runs: { busy: number }[]): number => Math.max(...runs.map((r) => r.busy));
     const peak = Math.max(singleOne, singleMany);
-    const verifyBound = (verifyRatePerCore(one1[0]!.slice(0, 200)) * availableParallelism()) / NODES;
+    const verifyBound = (verifyRatePerCore(signed(1, 200, 1, 'ceiling')[0]!) * availableParallelism()) / NODES;
     await new Promise((r) => setTimeout(r, 1_000)); // let store writes and GC from the peak runs settle
     const lat = await latencies(c.peers, peak / 2, 3);
     const pct = (q: number): number => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN;
@@ -154,9 +167,9 @@ export async function main(args: string[]): Promise<void> {
         ['raw gossipsub: fraction delivered', rawDelivered],
         ['50-op updates, one publisher: ops/s all nodes', Math.round(opsOne)],
         ['50-op updates, 5 publishers: ops/s all nodes', Math.round(opsMany)],
-        ['1-op updates, one publisher: updates/s all nodes', Math.round(singleOne)],
-        ['1-op updates, 5 publishers: updates/s all nodes', Math.round(singleMany)],
-        ['machine CPU busy in the 1-op runs, 1 / 5 publishers', `${runOne.busy.toFixed(2)} / ${runMany.busy.toFixed(2)}`],
+        [`1-op updates, one publisher: updates/s all nodes (best of ${SINGLE_OP_RUNS}: ${runsOne.map((r) => Math.round(r.rate)).join(', ')})`, Math.round(singleOne)],
+        [`1-op updates, 5 publishers: updates/s all nodes (best of ${SINGLE_OP_RUNS}: ${runsMany.map((r) => Math.round(r.rate)).join(', ')})`, Math.round(singleMany)],
+        ['machine CPU busy in the 1-op runs, 1 / 5 publishers (highest)', `${busy(runsOne).toFixed(2)} / ${busy(runsMany).toFixed(2)}`],
         ['single-op ratio to raw gossipsub', peak / raw],
         [`verification ceiling: cores x strict verifies/s per core / ${NODES} nodes`, Math.round(verifyBound)],
         ['single-op ratio to that ceiling', peak / verifyBound],
@@ -174,7 +187,8 @@ export async function main(args: string[]): Promise<void> {
         single_op_updates_per_s_all_nodes: Math.round(peak),
         single_op_one_publisher: Math.round(singleOne),
         single_op_five_publishers: Math.round(singleMany),
-        single_op_cpu_busy: Number(Math.max(runOne.busy, runMany.busy).toFixed(3)),
+        single_op_runs: [...runsOne, ...runsMany].map((r) => Math.round(r.rate)),
+        single_op_cpu_busy: Number(Math.max(busy(runsOne), busy(runsMany)).toFixed(3)),
         ratio_to_raw_gossip: Number((peak / raw).toFixed(3)),
         verify_ceiling_updates_per_s: Math.round(verifyBound),
         ratio_to_verify_ceiling: Number((peak / verifyBound).toFixed(3)),
