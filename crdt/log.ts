@@ -8,7 +8,7 @@ import type { Outcome } from './outcome.js';
 import { DEFAULT_PENDING_LIMITS, PendingBuffer, type PendingLimits } from './pending-buffer.js';
 import type { AuthorState, UpdateRecord, VerifiedUpdate } from './records.js';
 import { DerivedState } from './state.js';
-import { decodeUpdate, depsOf } from './update.js';
+import { decodeUpdate, decodeWithKnownId, depsOf, type KnownIdUpdate } from './update.js';
 import { signedHeaderOf, type EquivocationEvidence } from './evidence.js';
 import { DocLedger } from './docs/doc-ledger.js';
 
@@ -25,6 +25,24 @@ export interface OfferOptions {
    * worker pool). Skips the signature check; never set it for bytes checked by anyone else.
    */
   signatureVerified?: boolean;
+  /**
+   * With `signatureVerified`: the id that same trusted check computed from exactly these bytes
+   * (a verifier worker hands it back), so the log need not hash them again.
+   */
+  knownId?: string;
+}
+
+/**
+ * A trusted signature check's answer for exactly one byte string (a verifier pool's): `false`,
+ * not verified there (the log checks it itself); `true`, verified; a string, verified, and that
+ * is the update id the check computed from the same bytes.
+ */
+export type SignatureCheck = boolean | string;
+
+/** The offer options a SignatureCheck stands for (none when there is no answer). */
+export function checkedOffer(check: SignatureCheck | undefined): OfferOptions {
+  if (typeof check === 'string') return { signatureVerified: true, knownId: check };
+  return { signatureVerified: check === true };
 }
 
 export interface LogStats {
@@ -112,10 +130,16 @@ export class Log {
 
   /** Validates and, when it can, applies one update (docs/PROTOCOL.md §5). */
   offer(bytes: Uint8Array, opts: OfferOptions = {}): Outcome {
-    const { expectedId, signatureVerified = false } = opts;
-    let decoded;
+    const { expectedId, signatureVerified = false, knownId } = opts;
+    let decoded: KnownIdUpdate;
+    let signed: Uint8Array | undefined;
     try {
-      decoded = decodeUpdate(bytes);
+      if (signatureVerified && knownId !== undefined) decoded = decodeWithKnownId(bytes, knownId);
+      else {
+        const full = decodeUpdate(bytes);
+        decoded = full;
+        signed = full.signed;
+      }
     } catch (err) {
       if (err instanceof DecodeError) return this.count({ status: 'rejected', id: null, code: err.code, reason: err.message });
       throw err;
@@ -131,7 +155,7 @@ export class Log {
     const known = this.rejected.get(id);
     if (known !== undefined) return this.count({ status: 'rejected', id, code: known, reason: 'previously rejected' });
     const authorKey = toHex(decoded.author);
-    if (!signatureVerified && !verifyStrict(decoded.author, decoded.signed, decoded.signature, authorKey)) {
+    if (!signatureVerified && !verifyStrict(decoded.author, signed!, decoded.signature, authorKey)) {
       return this.reject(id, RejectCode.BadSignature, 'signature does not verify under the strict Ed25519 rules');
     }
     const ops: DecodedOp[] = [];

@@ -78,34 +78,52 @@ export function buildSigned(body: Uint8Array, opsStart: number, opsEnd: number):
   return signed;
 }
 
-/** What a signature check needs of an update: its author, the bytes it signed and the signature. */
+/**
+ * What a signature check needs of an update (its author, the bytes it signed and the signature),
+ * and its id, which a verifier worker hands back so the main thread need not hash again.
+ */
 export interface SignedParts {
   readonly author: Uint8Array;
   readonly signed: Uint8Array;
   readonly signature: Uint8Array;
+  readonly id: string;
 }
+
+/** A structurally decoded update whose id came from a trusted earlier decode (no header, no signed bytes). */
+export type KnownIdUpdate = Omit<DecodedUpdate, 'header' | 'signed'>;
 
 /**
  * Structural decode of an update. Accepts only canonical bytes: minimal varints, sorted deps,
  * no trailing data. Does not verify the signature or decode op payloads (see Log.offer).
  */
 export function decodeUpdate(bytes: Uint8Array): DecodedUpdate {
-  const { prefix, ops, signature, signed } = parse(bytes);
+  const { prefix, ops, signature, opsStart, opsEnd } = parse(bytes);
+  const signed = buildSigned(bytes, opsStart, opsEnd);
   const header = signed.subarray(DOMAIN_SIGNATURE.length);
   return { ...prefix, bytes, ops, signature, header, signed, id: idOf(header, signature) };
 }
 
 /**
- * The same structural decode as decodeUpdate (the same errors), without the update id: for
- * signature checks on worker threads, where the id is not needed.
+ * The same structural decode as decodeUpdate (the same errors) without collecting the ops: for
+ * signature checks on worker threads, which also hand the id back.
  */
 export function decodeSignedParts(bytes: Uint8Array): SignedParts {
-  const { prefix, signature, signed } = parse(bytes, false);
-  return { author: prefix.author, signed, signature };
+  const { prefix, signature, opsStart, opsEnd } = parse(bytes, false);
+  const signed = buildSigned(bytes, opsStart, opsEnd);
+  return { author: prefix.author, signed, signature, id: idOf(signed.subarray(DOMAIN_SIGNATURE.length), signature) };
+}
+
+/**
+ * decodeUpdate for bytes whose id a trusted decode of these exact bytes already computed (a
+ * verifier worker's answer): the same structural checks and errors, without the two hashes.
+ */
+export function decodeWithKnownId(bytes: Uint8Array, id: string): KnownIdUpdate {
+  const { prefix, ops, signature } = parse(bytes);
+  return { ...prefix, bytes, ops, signature, id };
 }
 
 /** The structural decode; `keepOps` false checks the op list the same way but does not collect it. */
-function parse(bytes: Uint8Array, keepOps = true): { prefix: UpdateHeader; ops: RawOp[]; signature: Uint8Array; signed: Uint8Array } {
+function parse(bytes: Uint8Array, keepOps = true): { prefix: UpdateHeader; ops: RawOp[]; signature: Uint8Array; opsStart: number; opsEnd: number } {
   if (bytes.length > MAX_UPDATE_BYTES) {
     throw new DecodeError(RejectCode.TooLarge, `${bytes.length} bytes exceed ${MAX_UPDATE_BYTES}`);
   }
@@ -124,7 +142,7 @@ function parse(bytes: Uint8Array, keepOps = true): { prefix: UpdateHeader; ops: 
   const opsEnd = r.pos;
   const signature = r.bytes(SIGNATURE_BYTES);
   r.finish();
-  return { prefix, ops, signature, signed: buildSigned(bytes, opsStart, opsEnd) };
+  return { prefix, ops, signature, opsStart, opsEnd };
 }
 
 /** The deps of accepted (already validated) update bytes, without re-checking the rest. */

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DocViews, EQUATION, feedWeights, Log, RegistryReader, type Outcome, type RegistryView, type UpdateRecord } from '../crdt/index.js';
+import { DocViews, EQUATION, checkedOffer, feedWeights, Log, type SignatureCheck, RegistryReader, type Outcome, type RegistryView, type UpdateRecord } from '../crdt/index.js';
 import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
 import { MurmurNetwork, type NetworkHooks, type NetworkHost } from '../net/network.js';
 import type { NodeConfig } from './config.js';
@@ -178,16 +178,16 @@ export class MurmurNode implements NetworkHost {
    * Log.offer checks inline. Sync uses `preverify`, which waits for the pool instead: its batches
    * are bounded by its sessions.
    */
-  checkSignatures(updates: Uint8Array[]): Promise<boolean[]> {
+  checkSignatures(updates: Uint8Array[]): Promise<SignatureCheck[]> {
     return this.verifier.size > 0 && !this.verifier.saturated ? this.verifier.verify(updates) : Promise.resolve([]);
   }
 
-  preverify(updates: Uint8Array[]): Promise<boolean[]> {
+  preverify(updates: Uint8Array[]): Promise<SignatureCheck[]> {
     return this.verifier.size > 0 ? this.verifier.verify(updates) : Promise.resolve([]);
   }
 
   /** Gossip's updates: as offerBatch, and the accepted ones are left to gossip for a while (RecentlyGossiped). */
-  async offerGossip(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]> {
+  async offerGossip(updates: Uint8Array[], peer: string, verified: SignatureCheck[]): Promise<Outcome[]> {
     const out = await this.offerBatch(updates, peer, verified);
     for (const o of out) if (o.status === 'accepted') this.gossiped.mark(o.id);
     return out;
@@ -218,10 +218,10 @@ export class MurmurNode implements NetworkHost {
    * update accepted after the store closed would be held but never stored. Sync brings the rest
    * after the restart.
    */
-  async offerBatch(updates: Uint8Array[], _peer: string, verified: boolean[]): Promise<Outcome[]> {
+  async offerBatch(updates: Uint8Array[], _peer: string, verified: SignatureCheck[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
     for (let i = 0; i < updates.length && !this.stopping; i++) {
-      out.push(this.publishReleased(this.log.offer(updates[i]!, { signatureVerified: verified[i] === true })));
+      out.push(this.publishReleased(this.log.offer(updates[i]!, checkedOffer(verified[i]))));
       if (i % OFFER_YIELD_EVERY === OFFER_YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return out;
@@ -257,8 +257,8 @@ export class MurmurNode implements NetworkHost {
     if (this.stopping) throw new Error('node is stopping');
     // The signature is checked on the pool; submissions are applied in the order they came, so a
     // contributor's chain of updates never waits in the pending buffer for its own earlier link.
-    const verified = this.checkSignatures([bytes]).catch((): boolean[] => []);
-    const outcome = await this.submissions.run(verified, (flags) => this.publishReleased(this.log.offer(bytes, { signatureVerified: flags[0] === true })));
+    const verified = this.checkSignatures([bytes]).catch((): SignatureCheck[] => []);
+    const outcome = await this.submissions.run(verified, (flags) => this.publishReleased(this.log.offer(bytes, checkedOffer(flags[0]))));
     if (outcome.status !== 'accepted') return { outcome, published: false };
     const published = this.gossip(outcome.id, bytes);
     await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));

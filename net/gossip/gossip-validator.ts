@@ -1,4 +1,4 @@
-import { DecodeError, RejectCode, type Outcome } from '../../crdt/index.js';
+import { DecodeError, RejectCode, type Outcome, type SignatureCheck } from '../../crdt/index.js';
 import { decodeGossipFrame } from './gossip-frame.js';
 import { GossipAction, GossipErrorCode, GossipValidationError } from './gossip-errors.js';
 import { ArrivalOrder } from '../arrival-order.js';
@@ -30,9 +30,9 @@ export interface GossipHost {
    * Starts checking the signatures of a message's updates (on worker threads); one flag per
    * update, or `[]` to leave the checks to the log (inline).
    */
-  checkSignatures(updates: Uint8Array[]): Promise<boolean[]>;
+  checkSignatures(updates: Uint8Array[]): Promise<SignatureCheck[]>;
   /** Offers a message's updates in order with those flags (as SyncHost.offerBatch does for sync). */
-  offerGossip(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]>;
+  offerGossip(updates: Uint8Array[], peer: string, verified: SignatureCheck[]): Promise<Outcome[]>;
 }
 
 /**
@@ -69,7 +69,7 @@ export class GossipValidator {
     this.validating++;
     this.perPeer.set(peer, mine + 1);
     try {
-      const verified = this.host.checkSignatures(updates).catch((): boolean[] => []);
+      const verified = this.host.checkSignatures(updates).catch((): SignatureCheck[] => []);
       return judge(await this.order.run(verified, (flags) => this.host.offerGossip(updates, peer, flags)));
     } finally {
       this.validating--;

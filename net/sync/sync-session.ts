@@ -1,4 +1,4 @@
-import type { Outcome } from '../../crdt/index.js';
+import type { Outcome, SignatureCheck } from '../../crdt/index.js';
 import type { KeyIndex, SyncKey } from './key-index.js';
 import { FrameType, SYNC_MAX_RANGES, SYNC_MAX_WANT_PER_FRAME, SYNC_UPDATES_FIRST_FRAME_BYTES, SYNC_UPDATES_FRAME_TARGET_BYTES, type Range } from './messages.js';
 import { initialRanges, processRanges } from './reconcile.js';
@@ -22,9 +22,9 @@ export interface SyncHost {
    * Starts checking the signatures of a received batch (on worker threads); resolves to one
    * "verified" flag per update. Called as frames arrive, so checks overlap with applying.
    */
-  preverify(updates: Uint8Array[]): Promise<boolean[]>;
+  preverify(updates: Uint8Array[]): Promise<SignatureCheck[]>;
   /** Offers updates received from `peer`, in order, with the flags from `preverify`; yields as it goes. */
-  offerBatch(updates: Uint8Array[], peer: string, verified: boolean[]): Promise<Outcome[]>;
+  offerBatch(updates: Uint8Array[], peer: string, verified: SignatureCheck[]): Promise<Outcome[]>;
   /**
    * Puts updates this session just brought (accepted, so valid and new here) on gossip, so they
    * spread at gossip speed rather than one sync session per hop: after a heal, the peers on this

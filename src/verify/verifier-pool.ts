@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { SignatureCheck } from '../../crdt/index.js';
 
 /** Most workers (one per core, up to this). */
 export const VERIFY_POOL_MAX_WORKERS = 4;
@@ -43,8 +44,14 @@ export interface VerifyRequest {
   lengths: Uint32Array;
 }
 
+/** A worker's answer: per update, its id when the signature verifies (computed from the same bytes), else false. */
+export interface VerifyAnswer {
+  id: number;
+  checks: (string | false)[];
+}
+
 interface Job {
-  resolve: (ok: boolean[]) => void;
+  resolve: (checks: SignatureCheck[]) => void;
   reject: (err: Error) => void;
 }
 
@@ -62,8 +69,8 @@ interface Slot {
  * Strict Ed25519 verification on worker threads, so the main thread (which runs libp2p) only
  * applies. Requests made in one event-loop turn are coalesced and split across the workers, so a
  * burst of single-update gossip messages costs one post per worker, not one per message. The
- * results only ever say "this exact byte string verified": the caller passes them to
- * Log.offer(bytes, { signatureVerified }) for those same bytes. Workers are unref'd: the pool never
+ * results only ever say "this exact byte string verified, and this is its id": the caller passes
+ * them to Log.offer(bytes, checkedOffer(check)) for those same bytes. Workers are unref'd: the pool never
  * keeps the process alive. `close()` terminates them.
  *
  * A worker that crashes or exits answers its unanswered jobs with "not verified here" (all
@@ -89,10 +96,10 @@ export class VerifierPool {
     const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData: { nice: VERIFY_WORKER_NICE } satisfies VerifyWorkerData });
     worker.unref();
     const slot: Slot = { worker, jobs: new Map() };
-    worker.on('message', (m: { id: number; ok: boolean[] }) => {
+    worker.on('message', (m: VerifyAnswer) => {
       const job = slot.jobs.get(m.id);
       slot.jobs.delete(m.id);
-      job?.resolve(m.ok);
+      job?.resolve(m.checks);
     });
     worker.on('error', () => this.lost(slot));
     worker.on('exit', () => this.lost(slot));
@@ -105,7 +112,7 @@ export class VerifierPool {
     if (at < 0) return;
     for (const job of slot.jobs.values()) {
       if (this.closed) job.reject(new Error('verifier pool closed'));
-      else job.resolve(new Array<boolean>(job.count).fill(false));
+      else job.resolve(new Array<SignatureCheck>(job.count).fill(false));
     }
     slot.jobs.clear();
     if (this.closed) {
@@ -126,8 +133,11 @@ export class VerifierPool {
     return this.pendingUpdates >= VERIFY_POOL_MAX_PENDING_UPDATES;
   }
 
-  /** Verifies `updates` (with whatever else is asked in this turn); one boolean per update, in order. */
-  verify(updates: Uint8Array[]): Promise<boolean[]> {
+  /**
+   * Verifies `updates` (with whatever else is asked in this turn); per update, in order, its id
+   * when the signature verifies, else false (a SignatureCheck for Log.offer).
+   */
+  verify(updates: Uint8Array[]): Promise<SignatureCheck[]> {
     if (this.closed) return Promise.reject(new Error('verifier pool closed'));
     if (updates.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
@@ -168,10 +178,10 @@ export class VerifierPool {
     ).finally(() => (this.pendingUpdates -= all.length));
   }
 
-  private post(updates: Uint8Array[]): Promise<boolean[]> {
+  private post(updates: Uint8Array[]): Promise<SignatureCheck[]> {
     if (this.closed) return Promise.reject(new Error('verifier pool closed'));
     // Every worker lost: the log checks these inline.
-    if (this.slots.length === 0) return Promise.resolve(new Array<boolean>(updates.length).fill(false));
+    if (this.slots.length === 0) return Promise.resolve(new Array<SignatureCheck>(updates.length).fill(false));
     const id = this.nextId++;
     const slot = this.slots[this.turn++ % this.slots.length]!;
     // One packed buffer, transferred: posting the updates themselves would copy each one's whole

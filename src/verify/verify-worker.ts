@@ -1,7 +1,7 @@
 /**
  * Worker side of the VerifierPool: strict signature checks for batches of update bytes.
- * Answers one boolean per update (false also for bytes that do not decode; the main thread's
- * Log.offer then rejects those with the proper code).
+ * Answers per update the update id when its signature verifies, else false (also for bytes that
+ * do not decode; the main thread's Log.offer then rejects those with the proper code).
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeError } from '../../crdt/errors.js';
 import { verifyStrict } from '../../crdt/ed25519.js';
 import { decodeSignedParts } from '../../crdt/update.js';
-import type { VerifyRequest, VerifyWorkerData } from './verifier-pool.js';
+import type { VerifyAnswer, VerifyRequest, VerifyWorkerData } from './verifier-pool.js';
 
 /**
  * Runs this thread at `nice` (Linux, where a thread's id is a valid target of setpriority): the
@@ -30,15 +30,15 @@ lowerPriority((workerData as VerifyWorkerData).nice);
 
 parentPort!.on('message', (msg: VerifyRequest) => {
   let at = 0;
-  const ok = Array.from(msg.lengths, (length) => {
+  const checks = Array.from(msg.lengths, (length): string | false => {
     const bytes = msg.packed.subarray(at, (at += length));
     try {
       const u = decodeSignedParts(bytes);
-      return verifyStrict(u.author, u.signed, u.signature);
+      return verifyStrict(u.author, u.signed, u.signature) && u.id;
     } catch (err) {
       if (err instanceof DecodeError) return false;
       throw err;
     }
   });
-  parentPort!.postMessage({ id: msg.id, ok });
+  parentPort!.postMessage({ id: msg.id, checks } satisfies VerifyAnswer);
 });

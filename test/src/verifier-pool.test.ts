@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Log, RejectCode, decodeUpdate, verifyStrict } from '../../crdt/index.js';
+import { Log, RejectCode, checkedOffer, decodeUpdate, verifyStrict } from '../../crdt/index.js';
 import { VERIFY_POOL_ALONE_MIN_UPDATES, VerifierPool } from '../../src/verify/verifier-pool.js';
 import { attest, authorFor } from '../helpers/fixtures.js';
 
@@ -19,17 +19,17 @@ test('the verifier pool agrees with the inline strict check, and flagged offers 
   const flags = await pool.verify(batch);
   assert.equal(flags.length, batch.length, 'one flag per update');
   batch.forEach((b, i) => {
-    let inline = false;
+    let inline: string | false = false;
     try {
       const u = decodeUpdate(b);
-      inline = verifyStrict(u.author, u.signed, u.signature);
+      inline = verifyStrict(u.author, u.signed, u.signature) && u.id;
     } catch {
       inline = false;
     }
-    assert.equal(flags[i], inline, `update ${i}: pool and inline agree`);
+    assert.equal(flags[i], inline, `update ${i}: pool and inline agree, and a verified update comes back with its id`);
   });
   const log = new Log();
-  const outcomes = batch.map((b, i) => log.offer(b, { signatureVerified: flags[i] === true }));
+  const outcomes = batch.map((b, i) => log.offer(b, checkedOffer(flags[i])));
   outcomes.forEach((o, i) => {
     if (i === batch.length - 1) assert.equal(o.status === 'rejected' && o.code, RejectCode.BadEncoding, 'garbage keeps bad-encoding');
     else if (i % 7 === 3) assert.equal(o.status === 'rejected' && o.code, RejectCode.BadSignature, `forged update ${i} keeps bad-signature`);
@@ -56,7 +56,7 @@ test('requests made in one turn are coalesced, each gets its own flags, and view
   const results = await Promise.all(requests.map((r) => pool.verify(r)));
   results.forEach((flags, k) => {
     assert.equal(flags.length, requests[k]!.length, `request ${k}: one flag per update`);
-    flags.forEach((f, i) => assert.equal(f, k !== 2, `request ${k}, update ${i}: ${k === 2 ? 'forged' : 'valid'}`));
+    flags.forEach((f, i) => assert.equal(f, k !== 2 && decodeUpdate(requests[k]![i]!).id, `request ${k}, update ${i}: ${k === 2 ? 'forged' : 'valid, with its id'}`));
   });
   assert.equal(pool.saturated, false, 'a drained pool is not saturated');
   assert.deepEqual(await pool.verify([]), [], 'an empty request answers at once');
@@ -78,9 +78,9 @@ test('sync-sized requests are posted alone beside the coalesced small ones, and 
   // One turn: a small request between the two large ones.
   const [f1, fs, f2] = await Promise.all([pool.verify(large1), pool.verify(small), pool.verify(large2)]);
   assert.equal(f1.length, large1.length, 'first large request: one flag per update');
-  f1.forEach((f, i) => assert.equal(f, i !== 17, `first large request, update ${i}`));
-  assert.deepEqual(fs, [true, false, true], 'small request: its own flags, the forged one false');
-  f2.forEach((f, i) => assert.equal(f, true, `second large request, update ${i}`));
+  f1.forEach((f, i) => assert.equal(f !== false, i !== 17, `first large request, update ${i}`));
+  assert.deepEqual(fs.map((f) => f !== false), [true, false, true], 'small request: its own flags, the forged one false');
+  f2.forEach((f, i) => assert.equal(f, decodeUpdate(large2[i]!).id, `second large request, update ${i}`));
 });
 
 test('a crashed worker answers its jobs with "not verified here" and is replaced; the log then checks inline and keeps exact codes', async (t) => {
@@ -105,11 +105,11 @@ test('a crashed worker answers its jobs with "not verified here" and is replaced
   assert.equal(pool.size, 2, 'both workers replaced');
   const log = new Log();
   forged.forEach((u, i) => {
-    const o = log.offer(u, { signatureVerified: flags[i] === true });
+    const o = log.offer(u, checkedOffer(flags[i]));
     if (i === 9) assert.equal(o.status === 'rejected' && o.code, RejectCode.BadSignature, 'the forged update is still refused, inline');
     // After the forged one, the author's later updates wait for its seq (pending), not rejected.
     else assert.equal(o.status, i < 9 ? 'accepted' : 'pending', `update ${i} after the inline check`);
   });
   const again = await pool.verify(forged);
-  again.forEach((f, i) => assert.equal(f, i !== 9, `after the respawn, update ${i} verified by a fresh worker`));
+  again.forEach((f, i) => assert.equal(f !== false, i !== 9, `after the respawn, update ${i} verified by a fresh worker`));
 });
