@@ -105,11 +105,11 @@ test('decimals parse and print exactly', () => {
   }
 });
 
-test('the verifier decode (no id) accepts and refuses exactly what decodeUpdate does, with the same signed parts', () => {
-  const outcome = (f: () => { author: Uint8Array; signed: Uint8Array; signature: Uint8Array }): unknown => {
+test('the verifier decode (no ops collected) accepts and refuses exactly what decodeUpdate does, with the same signed parts and id', () => {
+  const outcome = (f: () => { author: Uint8Array; signed: Uint8Array; signature: Uint8Array; id: string }): unknown => {
     try {
       const u = f();
-      return { author: u.author, signed: u.signed, signature: u.signature };
+      return { author: u.author, signed: u.signed, signature: u.signature, id: u.id };
     } catch (err) {
       if (err instanceof DecodeError) return err.code;
       throw err;
