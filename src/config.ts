@@ -34,6 +34,8 @@ export interface NodeConfig {
   privacyDelta: number;
   /** Public keys (hex) that may create, reassign and settle registry entries. Same on every node of a network. */
   registryAuthorities: string[];
+  /** Scheduling priority (nice, 0..19) of the signature-checking worker threads (Linux). */
+  verifierNice: number;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -55,6 +57,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   privacyEpsilon: 10,
   privacyDelta: 1e-6,
   registryAuthorities: [],
+  verifierNice: 19,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -123,6 +126,7 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
     privacyEpsilon: c.privacyEpsilon,
     privacyDelta: c.privacyDelta,
     registryAuthorities: keys(c.registryAuthorities, 'registryAuthorities'),
+    verifierNice: int(c.verifierNice, 'verifierNice', 0, 19),
   };
 }
 
@@ -171,7 +175,8 @@ export function configTemplate(): string {
     line('Destroy an idle WebGPU device after this many milliseconds.', 'gpuIdleMs') +
     line('Differential-privacy budget per delta stream: epsilon ...', 'privacyEpsilon') +
     line('... at this delta (zCDP accounting of Gaussian noise releases).', 'privacyDelta') +
-    line('Keys that may create, reassign and settle registry entries (same list on every node).', 'registryAuthorities', true) +
+    line('Keys that may create, reassign and settle registry entries (same list on every node).', 'registryAuthorities') +
+    line('Priority (nice 0..19, Linux) of the signature-checking threads: 19 lets the event loop go first.', 'verifierNice', true) +
     '}\n'
   );
 }

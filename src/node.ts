@@ -74,7 +74,7 @@ export class MurmurNode implements NetworkHost {
   ) {
     // First: it reads the privacy ledger, and may refuse it before anything else is started.
     this.aggregates = new AggregationService(config, logger);
-    this.verifier = verifier ?? new VerifierPool();
+    this.verifier = verifier ?? new VerifierPool(undefined, config.verifierNice);
     this.ownsVerifier = verifier === undefined;
     this.log.onAccept((rec) => this.onAccepted(rec));
     this.docs = new DocViews(this.log.state);

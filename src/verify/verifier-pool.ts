@@ -25,7 +25,7 @@ export const VERIFY_POOL_MAX_PENDING_UPDATES = 65_536;
 export const VERIFY_POOL_MAX_RESPAWNS = 8;
 
 /**
- * Scheduling priority (nice) of the worker threads: the lowest. A node's event loop runs libp2p
+ * Default scheduling priority (nice) of the worker threads (config `verifierNice`): the lowest. A node's event loop runs libp2p
  * (pings, heartbeats, stream I/O) and applies what the workers verified; under load it must not
  * wait behind verification for a core. Measured with five nodes on two cores: 1-op throughput
  * and publish-to-apply latency both improved (docs/PERFORMANCE.md, propagation).
@@ -88,12 +88,15 @@ export class VerifierPool {
   /** Workers lost to a crash or an unexpected exit so far. */
   crashes = 0;
 
-  constructor(size = Math.min(availableParallelism(), VERIFY_POOL_MAX_WORKERS)) {
+  constructor(
+    size = Math.min(availableParallelism(), VERIFY_POOL_MAX_WORKERS),
+    private readonly nice = VERIFY_WORKER_NICE,
+  ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData: { nice: VERIFY_WORKER_NICE } satisfies VerifyWorkerData });
+    const worker = new Worker(new URL('./verify-worker.ts', import.meta.url), { workerData: { nice: this.nice } satisfies VerifyWorkerData });
     worker.unref();
     const slot: Slot = { worker, jobs: new Map() };
     worker.on('message', (m: VerifyAnswer) => {
