@@ -148,16 +148,21 @@ export class MurmurNetwork {
     this.pubsub.addEventListener('gossipsub:message', (e) => {
       const { propagationSource: peer, msgId, msg } = e.detail;
       if (msg.topic !== this.topic) return;
-      void validator.validate(msg.data, peer.toString()).then(
-        (verdict) => {
-          this.gossip.messages[verdict.action]++;
-          if (verdict.error !== null) this.gossip.byCode[verdict.error.code] = (this.gossip.byCode[verdict.error.code] ?? 0) + 1;
-          if (verdict.missing.length > 0) this.libp2p.services.sync.syncSoon(peer);
-          this.pubsub.reportMessageValidationResult(msgId, peer.toString(), TOPIC_RESULT[verdict.action]);
-        },
-        // Only a stopping node gets here (the store closed under an apply): drop the message.
-        () => this.pubsub.reportMessageValidationResult(msgId, peer.toString(), TopicValidatorResult.Ignore),
-      );
+      void validator
+        .validate(msg.data, peer.toString())
+        .then(
+          (verdict) => {
+            this.gossip.messages[verdict.action]++;
+            if (verdict.error !== null) this.gossip.byCode[verdict.error.code] = (this.gossip.byCode[verdict.error.code] ?? 0) + 1;
+            if (verdict.missing.length > 0) this.libp2p.services.sync.syncSoon(peer);
+            return TOPIC_RESULT[verdict.action];
+          },
+          // Only a stopping node gets here (the store closed under an apply): drop the message.
+          () => TopicValidatorResult.Ignore,
+        )
+        .then((result) => this.pubsub.reportMessageValidationResult(msgId, peer.toString(), result))
+        // A gossipsub stopped meanwhile has nothing to forward to; never an unhandled rejection.
+        .catch(() => undefined);
     });
     this.pubsub.subscribe(this.topic);
     if (cfg.mdns) {
