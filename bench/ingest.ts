@@ -1,5 +1,4 @@
-import { createPublicKey, verify } from 'node:crypto';
-import { Author, EQUATION, KIND_ATTESTATION, Log, Signer, decodeUpdate, toHex, type OpInput } from '../crdt/index.js';
+import { Author, EQUATION, KIND_ATTESTATION, Log, OPENSSL_EQUATION, Signer, decodeUpdate, toHex, type Equation, type OpInput } from '../crdt/index.js';
 import { bestOf, gc, report, seedFor, shuffle } from './common.js';
 
 const AUTHORS = 20;
@@ -7,7 +6,6 @@ const SINGLE_UPDATES = 20_000;
 const BATCH_OPS = 100;
 const BATCH_UPDATES = 2_000;
 const REPS = 5;
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 function op(feed: number, i: number): OpInput {
   return {
@@ -33,32 +31,17 @@ function generate(updates: number, opsPer: number): Uint8Array[] {
 }
 
 /**
- * Raw node:crypto verify over exactly the (key, signed bytes, signature) triples of `updates`:
- * one OpenSSL verify per update and nothing else, the floor under which ingest cannot go.
+ * One signature library alone (`equation`: node:crypto's OpenSSL, the issue's baseline, or the
+ * backend strict checks use) over exactly the (key, signed bytes, signature) triples of
+ * `updates`: one library verify per update and nothing else, the floor under which ingest cannot go.
  */
-function rawVerifyRun(updates: Uint8Array[]): () => void {
-  const triples = updates.map((b) => {
-    const u = decodeUpdate(b);
-    const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, u.author]), format: 'der', type: 'spki' });
-    return { key, msg: u.signed, sig: u.signature };
-  });
-  return () => {
-    for (const t of triples) if (!verify(null, t.msg, t.key, t.sig)) throw new Error('raw verify failed');
-  };
-}
-
-/**
- * The equation backend strict checks use (libsodium where it loads: about twice OpenSSL's speed)
- * over the same triples: a second, informational baseline. The issue's ratio stays the one to
- * node:crypto above.
- */
-function backendVerifyRun(updates: Uint8Array[]): () => void {
+function verifyRun(updates: Uint8Array[], equation: Equation): () => void {
   const triples = updates.map((b) => {
     const u = decodeUpdate(b);
     return { key: u.author, hex: toHex(u.author), msg: u.signed, sig: u.signature };
   });
   return () => {
-    for (const t of triples) if (!EQUATION.holds(t.key, t.msg, t.sig, t.hex)) throw new Error('backend verify failed');
+    for (const t of triples) if (!equation.holds(t.key, t.msg, t.sig, t.hex)) throw new Error(`${equation.backend} verify failed`);
   };
 }
 
@@ -83,10 +66,10 @@ export async function main(): Promise<void> {
   const single = generate(SINGLE_UPDATES, 1);
   const batched = generate(BATCH_UPDATES, BATCH_OPS);
 
-  const t1 = interleaved(REPS, rawVerifyRun(single), () => ingestAll(single));
+  const t1 = interleaved(REPS, verifyRun(single, OPENSSL_EQUATION), () => ingestAll(single));
   const verifyRate = SINGLE_UPDATES / t1.baseline;
   const singleRate = SINGLE_UPDATES / t1.measured;
-  const backendRate = SINGLE_UPDATES / bestOf(REPS, backendVerifyRun(single));
+  const backendRate = SINGLE_UPDATES / bestOf(REPS, verifyRun(single, EQUATION));
   const batchedOps = (BATCH_UPDATES * BATCH_OPS) / bestOf(REPS, () => ingestAll(batched));
 
   // Heap held per stored op: heap with the inputs and a full log, minus heap with the inputs alone.

@@ -138,18 +138,18 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     if (name === null) throw new ApiError(400, ApiErrorCode.BadRequest, 'name: required (for example name=registry)');
     knownDoc(node, name);
     const { offset, limit } = range(q);
-    const rest = { total: log.state.docOpCount(name), offset };
+    const total = log.state.docOpCount(name);
     const items = log.state.docOps(name, offset, limit);
     // A page also stops at API_MAX_DOC_BYTES of updates; `next` says where the following one starts.
     let bytes = 0;
     const ops = items.filter((o) => (bytes += o.update.length) <= API_MAX_DOC_BYTES || o === items[0]);
-    const ended = rest.offset + ops.length >= rest.total;
     return {
       status: 200,
       body: {
         name,
-        ...rest,
-        next: ended ? null : rest.offset + ops.length,
+        total,
+        offset,
+        next: offset + ops.length >= total ? null : offset + ops.length,
         ops: ops.map((o) => ({ updateId: o.updateId, index: o.index, author: o.author, seq: o.seq, updateBase64: Buffer.from(o.update).toString('base64') })),
       },
     };
