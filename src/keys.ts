@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Signer, fromHex, toHex } from '../crdt/index.js';
 import { ConfigError } from './errors.js';
 
@@ -20,7 +20,30 @@ export function generateKeyFile(path: string): Signer {
   return signer;
 }
 
+/** Permission bits a key file may not have: any access by group or others (as ssh refuses). */
+const KEY_FILE_FORBIDDEN_MODE = 0o077;
+
+/** Refuses a key file that group or others can read or write, naming the chmod that mends it. */
+export function checkKeyFileMode(path: string): void {
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch (err) {
+    throw new ConfigError('key', `a readable key file made by 'murmur keygen' (${(err as Error).message})`);
+  }
+  if ((mode & KEY_FILE_FORBIDDEN_MODE) !== 0) {
+    throw new ConfigError('key', `a key file only its owner can access (${path} has mode 0${mode.toString(8)}; run: chmod 600 ${path})`);
+  }
+}
+
+/** Creates the data dir if missing and sets it to 0700 at every start (a dir made by hand or restored from a backup may be wider). */
+export function secureDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
 export function loadKeyFile(path: string): { signer: Signer; seed: Uint8Array } {
+  checkKeyFileMode(path);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));

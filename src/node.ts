@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DocViews, EQUATION, checkedOffer, feedWeights, Log, type SignatureCheck, RegistryReader, type Outcome, type RegistryView, type UpdateRecord } from '../crdt/index.js';
 import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
 import { MurmurNetwork, type NetworkHooks, type NetworkHost } from '../net/network.js';
 import type { NodeConfig } from './config.js';
-import { loadOrCreateKeyFile } from './keys.js';
+import { loadOrCreateKeyFile, secureDataDir } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { UpdateStore, type ReplayReport } from './store/update-store.js';
 import { ApiServer } from './http/api-server.js';
@@ -95,7 +94,7 @@ export class MurmurNode implements NetworkHost {
   static async start(opts: NodeOptions): Promise<MurmurNode> {
     const { config } = opts;
     const logger = opts.logger ?? createLogger(config.logLevel);
-    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    secureDataDir(config.dataDir);
     const identitySeed = opts.identitySeed ?? loadOrCreateKeyFile(join(config.dataDir, 'node.key')).seed;
     const store = new UpdateStore(join(config.dataDir, 'store'), { sync: config.storeSync });
     await store.open();
