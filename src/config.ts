@@ -36,6 +36,10 @@ export interface NodeConfig {
   registryAuthorities: string[];
   /** Scheduling priority (nice, 0..19) of the signature-checking worker threads (Linux). */
   verifierNice: number;
+  /** Host names the API answers besides IP literals and localhost (Host and Origin checks against DNS rebinding). */
+  apiAllowedHosts: string[];
+  /** File (mode 0600) holding the bearer token that API writes need; null: writes need none. */
+  apiTokenFile: string | null;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -58,6 +62,8 @@ export const DEFAULT_CONFIG: NodeConfig = {
   privacyDelta: 1e-6,
   registryAuthorities: [],
   verifierNice: 19,
+  apiAllowedHosts: [],
+  apiTokenFile: null,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -83,6 +89,16 @@ function addrs(v: unknown, field: string, needPeerId: boolean): string[] {
       if (err instanceof ConfigError) throw err;
       throw new ConfigError(`${field}[${i}]`, needPeerId ? 'a multiaddr ending in /p2p/<peer id>' : 'a multiaddr such as /ip4/0.0.0.0/tcp/4001', a);
     }
+  });
+}
+
+function hostNames(v: unknown, field: string): string[] {
+  if (!Array.isArray(v)) throw new ConfigError(field, 'a list of host names', v);
+  return v.map((h, i) => {
+    if (typeof h !== 'string' || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h)) {
+      throw new ConfigError(`${field}[${i}]`, 'a lowercase DNS name such as node1.example.org', h);
+    }
+    return h;
   });
 }
 
@@ -127,6 +143,8 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
     privacyDelta: c.privacyDelta,
     registryAuthorities: keys(c.registryAuthorities, 'registryAuthorities'),
     verifierNice: int(c.verifierNice, 'verifierNice', 0, 19),
+    apiAllowedHosts: hostNames(c.apiAllowedHosts, 'apiAllowedHosts'),
+    apiTokenFile: c.apiTokenFile === null ? null : str(c.apiTokenFile, 'apiTokenFile'),
   };
 }
 
@@ -151,9 +169,9 @@ export function readConfigFile(path: string): Record<string, unknown> {
   }
 }
 
-/** The commented config file `murmur init` writes. */
-export function configTemplate(): string {
-  const d = DEFAULT_CONFIG;
+/** The commented config file `murmur init` writes (`overrides`: values other than the defaults, such as the token file it wrote). */
+export function configTemplate(overrides: Partial<NodeConfig> = {}): string {
+  const d: NodeConfig = { ...DEFAULT_CONFIG, ...overrides };
   const line = (comment: string, key: keyof NodeConfig, last = false): string =>
     `  // ${comment}\n  ${JSON.stringify(key)}: ${JSON.stringify(d[key])}${last ? '' : ','}\n`;
   return (
@@ -176,7 +194,9 @@ export function configTemplate(): string {
     line('Differential-privacy budget per delta stream: epsilon ...', 'privacyEpsilon') +
     line('... at this delta (zCDP accounting of Gaussian noise releases).', 'privacyDelta') +
     line('Keys that may create, reassign and settle registry entries (same list on every node).', 'registryAuthorities') +
-    line('Priority (nice 0..19, Linux) of the signature-checking threads: 19 lets the event loop go first.', 'verifierNice', true) +
+    line('Priority (nice 0..19, Linux) of the signature-checking threads: 19 lets the event loop go first.', 'verifierNice') +
+    line('Host names the API answers besides IP literals and localhost (for a proxy or a DNS name; guards against DNS rebinding).', 'apiAllowedHosts') +
+    line('File (mode 0600) with the bearer token API writes need; null: none needed. The CLI reads it with --token-file.', 'apiTokenFile', true) +
     '}\n'
   );
 }

@@ -23,17 +23,36 @@ export function generateKeyFile(path: string): Signer {
 /** Permission bits a key file may not have: any access by group or others (as ssh refuses). */
 const KEY_FILE_FORBIDDEN_MODE = 0o077;
 
-/** Refuses a key file that group or others can read or write, naming the chmod that mends it. */
-export function checkKeyFileMode(path: string): void {
+/** Refuses a secret file (key, API token) that group or others can read or write, naming the chmod that mends it. */
+export function checkSecretFileMode(path: string, field = 'key'): void {
   let mode: number;
   try {
     mode = statSync(path).mode & 0o777;
   } catch (err) {
-    throw new ConfigError('key', `a readable key file made by 'murmur keygen' (${(err as Error).message})`);
+    throw new ConfigError(field, `a readable ${field} file (${(err as Error).message})`);
   }
   if ((mode & KEY_FILE_FORBIDDEN_MODE) !== 0) {
-    throw new ConfigError('key', `a key file only its owner can access (${path} has mode 0${mode.toString(8)}; run: chmod 600 ${path})`);
+    throw new ConfigError(field, `a ${field} file only its owner can access (${path} has mode 0${mode.toString(8)}; run: chmod 600 ${path})`);
   }
+}
+
+/** Shortest API token accepted (characters); `murmur init` writes 64 hex characters. */
+export const API_TOKEN_MIN_CHARS = 32;
+
+/** Writes a new random API token (32 bytes, hex) with mode 0600; refuses to overwrite. */
+export function generateTokenFile(path: string): void {
+  writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+}
+
+/** Reads an API token file (0600, one line of printable ASCII, at least API_TOKEN_MIN_CHARS). */
+export function loadTokenFile(path: string, field = 'apiTokenFile'): string {
+  checkSecretFileMode(path, field);
+  const token = readFileSync(path, 'utf8').trim();
+  if (token.length < API_TOKEN_MIN_CHARS || !/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError(field, `a file holding one token of at least ${API_TOKEN_MIN_CHARS} printable ASCII characters (murmur init writes one)`);
+  }
+  return token;
 }
 
 /** Creates the data dir if missing and sets it to 0700 at every start (a dir made by hand or restored from a backup may be wider). */
@@ -43,7 +62,7 @@ export function secureDataDir(dir: string): void {
 }
 
 export function loadKeyFile(path: string): { signer: Signer; seed: Uint8Array } {
-  checkKeyFileMode(path);
+  checkSecretFileMode(path);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));

@@ -3,7 +3,7 @@ import { DocViews, EQUATION, checkedOffer, feedWeights, Log, type SignatureCheck
 import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
 import { MurmurNetwork, type NetworkHooks, type NetworkHost } from '../net/network.js';
 import type { NodeConfig } from './config.js';
-import { loadOrCreateKeyFile, secureDataDir } from './keys.js';
+import { loadOrCreateKeyFile, loadTokenFile, secureDataDir } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { UpdateStore, type ReplayReport } from './store/update-store.js';
 import { ApiServer } from './http/api-server.js';
@@ -22,6 +22,8 @@ export interface NodeOptions {
   identitySeed?: Uint8Array;
   /** Serve the HTTP API (default true). */
   api?: boolean;
+  /** Overrides the API's request time limit (tests of the limit). */
+  apiRequestTimeoutMs?: number;
   /** Simulation hooks for the network (transports, partitions). */
   networkHooks?: NetworkHooks;
   /** A signature-verifier pool shared by many in-process nodes (the node then does not close it). */
@@ -94,6 +96,8 @@ export class MurmurNode implements NetworkHost {
   static async start(opts: NodeOptions): Promise<MurmurNode> {
     const { config } = opts;
     const logger = opts.logger ?? createLogger(config.logLevel);
+    // Secrets first: a bad token or key file is refused before the store exists.
+    const apiToken = opts.api !== false && config.apiTokenFile !== null ? loadTokenFile(config.apiTokenFile) : null;
     secureDataDir(config.dataDir);
     const identitySeed = opts.identitySeed ?? loadOrCreateKeyFile(join(config.dataDir, 'node.key')).seed;
     const store = new UpdateStore(join(config.dataDir, 'store'), { sync: config.storeSync });
@@ -126,7 +130,7 @@ export class MurmurNode implements NetworkHost {
       );
       node.network.start();
       if (opts.api !== false) {
-        node.api = new ApiServer(node);
+        node.api = new ApiServer(node, { token: apiToken, ...(opts.apiRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.apiRequestTimeoutMs } : {}) });
         node.apiUrl = await node.api.listen();
       }
     } catch (err) {

@@ -1,6 +1,6 @@
 import { GOSSIP_BATCH_TARGET_BYTES, GOSSIP_MAX_UPDATES_PER_MESSAGE, encodeGossipFrame } from './gossip-frame.js';
 
-/** Updates waiting to be published; past this, `enqueue` refuses (the API answers 503). */
+/** Updates waiting to be published; past this, `enqueue` refuses: the update is still accepted and stored, the API answers 200 with `published: false`, and sync spreads it (docs/API.md). */
 export const PUBLISH_QUEUE_MAX_UPDATES = 20_000;
 
 /**

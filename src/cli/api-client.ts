@@ -13,12 +13,20 @@ export class ApiCallError extends Error {
   }
 }
 
-async function call(api: string, path: string, init: RequestInit = {}): Promise<unknown> {
+/** A node's API: its base URL and, where the node sets `apiTokenFile`, the bearer token its writes need. */
+export interface ApiTarget {
+  url: string;
+  token?: string;
+}
+
+async function call(api: ApiTarget, path: string, init: RequestInit = {}): Promise<unknown> {
   let res: Response;
+  const headers = new Headers(init.headers);
+  if (api.token !== undefined) headers.set('authorization', `Bearer ${api.token}`);
   try {
-    res = await fetch(new URL(path, api), { ...init, signal: AbortSignal.timeout(CLI_API_TIMEOUT_MS) });
+    res = await fetch(new URL(path, api.url), { ...init, headers, signal: AbortSignal.timeout(CLI_API_TIMEOUT_MS) });
   } catch (err) {
-    throw new Error(`cannot reach the node API at ${api}: ${(err as Error).message}`);
+    throw new Error(`cannot reach the node API at ${api.url}: ${(err as Error).message}`);
   }
   const text = await res.text();
   let body: unknown = text;
@@ -31,11 +39,11 @@ async function call(api: string, path: string, init: RequestInit = {}): Promise<
   return body;
 }
 
-export function getJson(api: string, path: string): Promise<unknown> {
+export function getJson(api: ApiTarget, path: string): Promise<unknown> {
   return call(api, path);
 }
 
-export function postUpdate(api: string, bytes: Uint8Array): Promise<unknown> {
+export function postUpdate(api: ApiTarget, bytes: Uint8Array): Promise<unknown> {
   return call(api, '/v1/updates', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -48,7 +56,7 @@ export function postUpdate(api: string, bytes: Uint8Array): Promise<unknown> {
  * frontier (first `maxDeps`) as extra deps, and submits the update. Never run two at once with the
  * same key: that is equivocation, and the network would exclude the key's later ops.
  */
-export async function signAndSubmit(api: string, author: Author, ops: readonly OpInput[], timestampMs: number, maxDeps: number): Promise<unknown> {
+export async function signAndSubmit(api: ApiTarget, author: Author, ops: readonly OpInput[], timestampMs: number, maxDeps: number): Promise<unknown> {
   const heads = (await getJson(api, `/v1/authors/${author.key}/heads`)) as { heads: { seq: number; id: string }[] };
   const top = heads.heads.at(-1);
   if (top !== undefined) author.resume(top.seq, top.id);

@@ -1,11 +1,11 @@
 import { Author, KIND_ATTESTATION, parseDecimal, rescale, MurmurArgumentError, type OpInput } from '../../crdt/index.js';
 import { loadKeyFile } from '../keys.js';
 import { ConfigError } from '../errors.js';
-import { signAndSubmit } from './api-client.js';
+import { signAndSubmit, type ApiTarget } from './api-client.js';
 
 export interface AttestArgs {
   key: string;
-  api: string;
+  api: ApiTarget;
   feeds: string[];
   values: string[];
   confidences: string[];

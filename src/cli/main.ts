@@ -1,20 +1,21 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Log, toHex } from '../../crdt/index.js';
 import { DEFAULT_CONFIG, configTemplate, readConfigFile, resolveConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { generateKeyFile } from '../keys.js';
+import { generateKeyFile, generateTokenFile, loadTokenFile } from '../keys.js';
 import { MurmurNode } from '../node.js';
 import { UpdateStore } from '../store/update-store.js';
-import { ApiCallError, getJson } from './api-client.js';
+import { ApiCallError, getJson, type ApiTarget } from './api-client.js';
 import { attest } from './attest.js';
 import { registrySet } from './registry.js';
 
 const USAGE = `usage: murmur <command> [flags]
 
   keygen        [--out murmur.key]                      write a new Ed25519 key (mode 0600), print its public key
-  init          [--config murmur.config.json]           write a commented config file with the defaults
+  init          [--config murmur.config.json]           write a commented config file with the defaults, and
+                                                        an API token (murmur.api-token, mode 0600) beside it
   start         [--config F] [--data-dir D] [--network-id N] [--listen MA]... [--bootstrap MA]...
                 [--api-host H] [--api-port P] [--mdns]
                 [--kernel-backend auto|webgpu|cpu]      run a peer
@@ -31,9 +32,26 @@ const USAGE = `usage: murmur <command> [flags]
   registry      [--api URL]                             the registry: feeds, adapters, schemas, disputes
   registry-set  --key F --kind feed|adapter|schema --id ID --version N --body JSON [--owner HEX] [--api URL]
                                                         sign a registry change locally and submit it
+
+  Commands that call a node take --api URL (default http://127.0.0.1:7070) and --token-file F, the
+  bearer token of a node whose config sets apiTokenFile (default: $MURMUR_API_TOKEN_FILE, else
+  ./murmur.api-token when it exists).
 `;
 
 const DEFAULT_API = `http://127.0.0.1:${DEFAULT_CONFIG.apiPort}`;
+/** Name of the API token file `murmur init` writes beside the config. */
+const TOKEN_FILE_NAME = 'murmur.api-token';
+/** Flags every command that talks to a node takes. */
+const API_FLAGS = { api: { type: 'string' }, 'token-file': { type: 'string' } } as const;
+
+/**
+ * The node's API from --api and the token from --token-file (else $MURMUR_API_TOKEN_FILE, else
+ * ./murmur.api-token when it exists, as `murmur init` writes it).
+ */
+function apiTarget(v: { api?: string | undefined; 'token-file'?: string | undefined }): ApiTarget {
+  const file = v['token-file'] ?? process.env.MURMUR_API_TOKEN_FILE ?? (existsSync(TOKEN_FILE_NAME) ? TOKEN_FILE_NAME : undefined);
+  return { url: v.api ?? DEFAULT_API, ...(file !== undefined ? { token: loadTokenFile(file, '--token-file') } : {}) };
+}
 
 function print(v: unknown): void {
   process.stdout.write((typeof v === 'string' ? v : JSON.stringify(v, null, 2)) + '\n');
@@ -104,19 +122,19 @@ async function verifyStore(argv: string[]): Promise<number> {
 }
 
 /** `murmur aggregate` flags to an API URL and path (validation of values is the node's). */
-function aggregatePath(argv: string[]): [string, string] {
+function aggregatePath(argv: string[]): [ApiTarget, string] {
   const names = ['feed', 'from', 'to', 'stream', 'round', 'rule', 'trim', 'f', 'clip', 'sigma'] as const;
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { api: { type: 'string' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },
+    options: { ...API_FLAGS, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) },
   });
   const v = values as Record<string, string | undefined>;
   if ((v.feed === undefined) === (v.stream === undefined)) throw new ConfigError('--feed/--stream', 'exactly one of --feed F or --stream S (with --round N)');
   if (v.stream !== undefined && v.round === undefined) throw new ConfigError('--round', 'the round number of the stream');
   const q = new URLSearchParams();
   for (const n of names) if (v[n] !== undefined) q.set(n, v[n]);
-  return [v.api ?? DEFAULT_API, `/v1/aggregates/${v.feed !== undefined ? 'feed' : 'delta'}?${q}`];
+  return [apiTarget(v), `/v1/aggregates/${v.feed !== undefined ? 'feed' : 'delta'}?${q}`];
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -132,8 +150,10 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string' } } });
       const path = values.config ?? 'murmur.config.json';
       if (existsSync(path)) throw new ConfigError('--config', `a path where no file exists yet (${path} exists)`);
-      writeFileSync(path, configTemplate(), { flag: 'wx' });
-      print(`wrote ${path}`);
+      const tokenFile = join(dirname(path), TOKEN_FILE_NAME);
+      if (!existsSync(tokenFile)) generateTokenFile(tokenFile); // an existing token (another node's config) is kept
+      writeFileSync(path, configTemplate({ apiTokenFile: tokenFile }), { flag: 'wx' });
+      print(`wrote ${path} and the API token ${tokenFile} (mode 0600)`);
       return 0;
     }
     case 'start':
@@ -141,8 +161,8 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     case 'status':
     case 'peers': {
-      const { values } = parseArgs({ args: rest, strict: true, options: { api: { type: 'string' } } });
-      print(await getJson(values.api ?? DEFAULT_API, cmd === 'status' ? '/v1/status' : '/v1/peers'));
+      const { values } = parseArgs({ args: rest, strict: true, options: API_FLAGS });
+      print(await getJson(apiTarget(values), cmd === 'status' ? '/v1/status' : '/v1/peers'));
       return 0;
     }
     case 'attest': {
@@ -151,7 +171,7 @@ async function main(argv: string[]): Promise<number> {
         strict: true,
         options: {
           key: { type: 'string' },
-          api: { type: 'string' },
+          ...API_FLAGS,
           feed: { type: 'string', multiple: true },
           value: { type: 'string', multiple: true },
           confidence: { type: 'string', multiple: true },
@@ -162,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
       print(
         await attest({
           key: values.key,
-          api: values.api ?? DEFAULT_API,
+          api: apiTarget(values),
           feeds: values.feed ?? [],
           values: values.value ?? [],
           confidences: values.confidence ?? [],
@@ -174,18 +194,18 @@ async function main(argv: string[]): Promise<number> {
     case 'verify-store':
       return verifyStore(rest);
     case 'registry': {
-      const { values } = parseArgs({ args: rest, strict: true, options: { api: { type: 'string' } } });
-      print(await getJson(values.api ?? DEFAULT_API, '/v1/registry'));
+      const { values } = parseArgs({ args: rest, strict: true, options: API_FLAGS });
+      print(await getJson(apiTarget(values), '/v1/registry'));
       return 0;
     }
     case 'registry-set': {
-      const opts = ['key', 'api', 'kind', 'id', 'version', 'body', 'owner'] as const;
+      const opts = ['key', 'api', 'token-file', 'kind', 'id', 'version', 'body', 'owner'] as const;
       const { values } = parseArgs({ args: rest, strict: true, options: Object.fromEntries(opts.map((o) => [o, { type: 'string' as const }])) });
       const v = values as Record<string, string | undefined>;
       for (const req of ['key', 'kind', 'id', 'version', 'body'] as const) {
         if (v[req] === undefined) throw new ConfigError(`--${req}`, 'required (murmur help)');
       }
-      print(await registrySet({ key: v.key!, api: v.api ?? DEFAULT_API, kind: v.kind!, id: v.id!, version: v.version!, body: v.body!, ...(v.owner !== undefined ? { owner: v.owner } : {}) }));
+      print(await registrySet({ key: v.key!, api: apiTarget(v), kind: v.kind!, id: v.id!, version: v.version!, body: v.body!, ...(v.owner !== undefined ? { owner: v.owner } : {}) }));
       return 0;
     }
     case 'aggregate':

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Author, DocWriter, KIND_DOC, REGISTRY_ARRAY, REGISTRY_DOC, REGISTRY_KINDS, type RegistryKind } from '../../crdt/index.js';
 import { ConfigError } from '../errors.js';
 import { loadKeyFile } from '../keys.js';
-import { ApiCallError, getJson, signAndSubmit } from './api-client.js';
+import { ApiCallError, getJson, signAndSubmit, type ApiTarget } from './api-client.js';
 
 export interface RegistrySetArgs {
   key: string;
-  api: string;
+  api: ApiTarget;
   kind: string;
   id: string;
   version: string;

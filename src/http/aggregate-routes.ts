@@ -4,6 +4,8 @@ import { feedAggregate } from '../aggregates/feed-aggregate.js';
 import type { MurmurNode } from '../node.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
 import type { Reply } from './routes.js';
+import type { IncomingMessage } from 'node:http';
+import type { RequestGuard } from './request-guard.js';
 
 /** Aggregations computed at once; more get 503 (each may hold a kernel run of up to 1 GiB). */
 export const AGGREGATE_MAX_CONCURRENT = 2;
@@ -32,10 +34,13 @@ function asApiError(err: unknown): unknown {
 export class AggregateRoutes {
   private running = 0;
 
-  constructor(private readonly node: MurmurNode) {}
+  constructor(
+    private readonly node: MurmurNode,
+    private readonly guard: RequestGuard,
+  ) {}
 
   /** GET /v1/aggregates/feed, /v1/aggregates/delta, /v1/kernels; null for other paths. */
-  async handle(path: string, q: URLSearchParams): Promise<Reply | null> {
+  async handle(path: string, q: URLSearchParams, req: IncomingMessage): Promise<Reply | null> {
     const svc = this.node.aggregates;
     if (path === '/v1/kernels') {
       return { status: 200, body: { ...svc.runner.describe(), runs: svc.metrics.runs, fallbacks: svc.metrics.fallbacks } };
@@ -62,6 +67,7 @@ export class AggregateRoutes {
       const f = num(q, 'f', { int: true, min: 0, max: 64 });
       const clipNorm = num(q, 'clip', { min: 0 });
       const sigma = num(q, 'sigma', { min: 0 });
+      if (sigma !== undefined && sigma > 0) this.guard.checkToken(req); // spends a privacy budget: a write
       const query = { stream, round, rule, ...(trim !== undefined ? { trim } : {}), ...(f !== undefined ? { f } : {}), ...(clipNorm !== undefined ? { clipNorm } : {}), ...(sigma !== undefined ? { sigma } : {}) };
       return { status: 200, body: await deltaAggregate(svc, this.node.log.state.deltas(stream, round), query) };
     } catch (err) {

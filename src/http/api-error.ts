@@ -7,10 +7,19 @@ export enum ApiErrorCode {
   BadJson = 'bad-json',
   BadRequest = 'bad-request',
   RateLimited = 'rate-limited',
-  QueueFull = 'queue-full',
   Unavailable = 'unavailable',
   /** The answer would exceed a response bound; the message names the paged route to use. */
   TooLarge = 'too-large',
+  /** The Host header names neither an IP literal, localhost nor an `apiAllowedHosts` entry (DNS rebinding). */
+  BadHost = 'bad-host',
+  /** A browser's Origin that is not an allowed host (a cross-site request). */
+  BadOrigin = 'bad-origin',
+  /** A write without the configured bearer token. */
+  Unauthorized = 'unauthorized',
+  /** The request target is not a parseable path. */
+  BadTarget = 'bad-target',
+  /** The store failed a write: the node refuses writes until it works again (/health says why). */
+  StoreUnavailable = 'store-unavailable',
 }
 
 /** An HTTP error with a typed code; rendered as { "error": { "code", "message" } }. */

@@ -7,11 +7,30 @@ import { mediaType, readBody } from './body.js';
 import { RateLimiter } from './rate-limiter.js';
 import { AggregateRoutes } from './aggregate-routes.js';
 import { readRoutes, SUBMIT_MAX_BODY_BYTES, type Reply } from './routes.js';
+import { RequestGuard } from './request-guard.js';
 
-/** Time a client has to send its whole request. */
+/** Time a client has to send its whole request (headers and body). */
 export const API_REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * How often Node looks for requests past their timeout. Node's default (30 s) let a 10 s limit
+ * hold a slow client for up to 40 s; checked every second, a request is cut within 11 s.
+ */
+export const API_TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** Open client connections at once. */
 export const API_MAX_CONNECTIONS = 256;
+/**
+ * After a 413 for a body still being sent, the rest is read and thrown away for at most this long
+ * before the connection is closed: closing with unread bytes would reset it, and the client would
+ * see a reset instead of the 413.
+ */
+export const API_DRAIN_AFTER_REFUSAL_MS = 2_000;
+
+export interface ApiServerOptions {
+  /** The bearer token writes need (read from `apiTokenFile` at start, before anything opens); null: none. */
+  token: string | null;
+  /** Overrides API_REQUEST_TIMEOUT_MS (tests). */
+  requestTimeoutMs?: number;
+}
 
 /** HTTP status for each rejection code: 413 for size, 422 for everything else (well-formed but invalid). */
 function rejectStatus(code: RejectCode): number {
@@ -23,11 +42,24 @@ export class ApiServer {
   private readonly server: Server;
   private readonly limiter: RateLimiter;
   private readonly aggregates: AggregateRoutes;
+  private readonly guard: RequestGuard;
 
-  constructor(private readonly node: MurmurNode) {
-    this.aggregates = new AggregateRoutes(node);
+  constructor(
+    private readonly node: MurmurNode,
+    opts: ApiServerOptions,
+  ) {
+    this.guard = new RequestGuard(node.config.apiAllowedHosts, opts.token);
+    this.aggregates = new AggregateRoutes(node, this.guard);
     this.limiter = new RateLimiter(node.config.apiRateLimitPerS);
-    this.server = createServer({ requestTimeout: API_REQUEST_TIMEOUT_MS }, (req, res) => void this.handle(req, res));
+    const requestTimeout = opts.requestTimeoutMs ?? API_REQUEST_TIMEOUT_MS;
+    this.server = createServer(
+      {
+        requestTimeout,
+        headersTimeout: requestTimeout,
+        connectionsCheckingInterval: Math.min(API_TIMEOUT_CHECK_INTERVAL_MS, Math.max(50, Math.floor(requestTimeout / 4))),
+      },
+      (req, res) => void this.handle(req, res),
+    );
     this.server.maxConnections = API_MAX_CONNECTIONS;
   }
 
@@ -48,36 +80,57 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: Reply;
+    let unreadBody = false;
     try {
       if (!this.limiter.take(req.socket.remoteAddress ?? 'unknown')) throw new ApiError(429, ApiErrorCode.RateLimited, 'too many requests; slow down');
+      this.guard.checkOrigin(req);
       reply = await this.route(req);
     } catch (err) {
-      if (!(err instanceof ApiError)) this.node.logger.error({ err, url: req.url }, 'api handler failed');
+      if (err instanceof ApiError) unreadBody = err.code === ApiErrorCode.PayloadTooLarge;
+      else if (req.destroyed) {
+        // The client went away mid-request (an aborted upload): its doing, not the node's.
+        this.node.logger.debug({ err, url: req.url }, 'api client aborted');
+        return;
+      } else this.node.logger.error({ err, url: req.url }, 'api handler failed');
       const e = err instanceof ApiError ? err : new ApiError(500, 'internal', 'internal error');
       reply = { status: e.status, body: { error: { code: e.code, message: e.message, ...e.details } } };
     }
-    if (res.headersSent) return;
-    if (reply.text !== undefined) {
-      res.writeHead(reply.status, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(reply.text);
-    } else {
-      res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+    if (res.headersSent || res.destroyed) return;
+    const headers: Record<string, string> = { 'content-type': reply.text !== undefined ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json' };
+    if (unreadBody) {
+      // The body is still arriving. Closing now, with its bytes unread, would reset the connection
+      // and the client would lose the 413: read and discard the rest instead, and close only a
+      // body still unfinished after API_DRAIN_AFTER_REFUSAL_MS.
+      req.resume();
+      res.once('finish', () => {
+        setTimeout(() => {
+          if (!req.complete) req.socket.destroy();
+        }, API_DRAIN_AFTER_REFUSAL_MS).unref();
+      });
     }
+    res.writeHead(reply.status, headers).end(reply.text ?? JSON.stringify(reply.body));
   }
 
   private async route(req: IncomingMessage): Promise<Reply> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      throw new ApiError(400, ApiErrorCode.BadTarget, 'the request target is not a valid path');
+    }
     if (url.pathname === '/v1/updates') {
       if (req.method !== 'POST') throw new ApiError(405, ApiErrorCode.MethodNotAllowed, 'POST an update here');
       return this.submit(req);
     }
     if (req.method !== 'GET') throw new ApiError(405, ApiErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${url.pathname}`);
-    const r = readRoutes(this.node, url.pathname, url.searchParams) ?? (await this.aggregates.handle(url.pathname, url.searchParams));
+    const r = readRoutes(this.node, url.pathname, url.searchParams) ?? (await this.aggregates.handle(url.pathname, url.searchParams, req));
     if (r === null) throw new ApiError(404, ApiErrorCode.NotFound, `no route ${url.pathname}`);
     return r;
   }
 
   /** POST /v1/updates: raw bytes (application/octet-stream) or JSON { "update": "<hex>" }. */
   private async submit(req: IncomingMessage): Promise<Reply> {
+    this.guard.checkToken(req);
     const type = mediaType(req);
     if (type !== 'application/octet-stream' && type !== 'application/json') {
       throw new ApiError(415, ApiErrorCode.UnsupportedMediaType, 'send application/octet-stream (update bytes) or application/json {"update": "<hex>"}');

@@ -9,10 +9,11 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   }
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // destroyOnReturn false: leaving the loop on an oversized body must not reset the connection.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > maxBytes) {
-      req.destroy();
+      // Not destroyed here: the caller answers 413, then drains and closes (ApiServer.handle).
       throw new ApiError(413, ApiErrorCode.PayloadTooLarge, `body exceeds ${maxBytes} bytes`);
     }
     chunks.push(chunk);

@@ -16,7 +16,7 @@ test('registry over HTTP and the CLI path: owner and authority changes count, a 
   try {
     const api = node.apiUrl!;
     const set = (who: string, version: number, body: Record<string, unknown>, owner?: string) =>
-      registrySet({ key: join(dir, `${who}.key`), api, kind: 'feed', id: 'ETH/USD', version: String(version), body: JSON.stringify(body), ...(owner ? { owner } : {}) });
+      registrySet({ key: join(dir, `${who}.key`), api: { url: api }, kind: 'feed', id: 'ETH/USD', version: String(version), body: JSON.stringify(body), ...(owner ? { owner } : {}) });
     const feed = (contributors: Record<string, number>) => ({ decimals: 2, description: 'ether in dollars', contributors });
     const registry = async () => (await (await fetch(`${api}/v1/registry`)).json()) as { entries: { id: string; owner: string; version: number; body: { contributors: Record<string, number> } }[]; ignored: { reason: string }[] };
 

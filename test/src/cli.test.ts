@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, readConfigFile, resolveConfig } from '../../src/config.js';
 import { tempDataDir } from '../helpers/cluster.js';
@@ -18,7 +18,7 @@ function murmur(args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-test('keygen writes a 0600 key and prints its public key; init writes a config that parses to the defaults and never overwrites', async (t) => {
+test('keygen writes a 0600 key and prints its public key; init writes a config that parses to the defaults plus a 0600 API token, and never overwrites', async (t) => {
   const dir = tempDataDir('cli-files');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const key = await murmur(['keygen', '--out', join(dir, 'c.key')]);
@@ -28,7 +28,10 @@ test('keygen writes a 0600 key and prints its public key; init writes a config t
   const cfg = join(dir, 'm.json');
   const init = await murmur(['init', '--config', cfg]);
   assert.equal(init.code, 0, init.stderr);
-  assert.deepEqual(resolveConfig(readConfigFile(cfg)), DEFAULT_CONFIG, 'the commented template is the defaults');
+  const tokenFile = join(dir, 'murmur.api-token');
+  assert.deepEqual(resolveConfig(readConfigFile(cfg)), { ...DEFAULT_CONFIG, apiTokenFile: tokenFile }, 'the commented template is the defaults, with the token file init wrote');
+  assert.equal(statSync(tokenFile).mode & 0o777, 0o600, 'the API token is readable by its owner only');
+  assert.match(readFileSync(tokenFile, 'utf8'), /^[0-9a-f]{64}\n$/, 'the token: 32 random bytes, hex');
   const again = await murmur(['init', '--config', cfg]);
   assert.equal(again.code, 2, 'a second init refuses');
   assert.match(again.stderr, /--config/, 'and names the flag');
@@ -46,6 +49,8 @@ test('bad config or flags: exit 2, a message naming the field and what it expect
     { label: 'verifierNice out of range', config: { ...safe, verifierNice: 20 }, expect: /verifierNice.*0\.\.19/ },
     { label: 'a bad --api-port', config: safe, flags: ['--api-port', 'abc'], expect: /--api-port.*port number/ },
     { label: 'an unknown flag', config: safe, flags: ['--frobnicate'], expect: /frobnicate/ },
+    { label: 'a token file that is missing', config: { ...safe, apiTokenFile: join(dir, 'no-such-token') }, expect: /apiTokenFile/ },
+    { label: 'an allowed host that is not a DNS name', config: { ...safe, apiAllowedHosts: ['Bad_Host'] }, expect: /apiAllowedHosts\[0\].*DNS name/ },
   ];
   for (const [i, c] of cases.entries()) {
     const dataDir = join(dir, `d${i}`);
