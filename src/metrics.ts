@@ -35,7 +35,7 @@ export function renderMetrics(node: MurmurNode): string {
       family('murmur_pending_bytes', 'gauge', 'Bytes held by the pending buffer.', [[{}, node.log.pendingBytes]]),
       family('murmur_pending_evicted_total', 'counter', 'Pending updates evicted or refused by the bounds.', [[{}, s.pendingEvicted + s.pendingRefused]]),
       family('murmur_sync_sessions_total', 'counter', 'Completed sync sessions.', [[{}, sync.sessions]]),
-      family('murmur_sync_rounds_total', 'counter', 'Sync round trips (as initiator).', [[{}, sync.rounds]]),
+      family('murmur_sync_rounds_total', 'counter', 'Sync turns read from peers (round trips; both directions).', [[{}, sync.rounds]]),
       family('murmur_sync_bytes_total', 'counter', 'Sync bytes by direction.', [
         [{ direction: 'in' }, sync.bytesIn],
         [{ direction: 'out' }, sync.bytesOut],

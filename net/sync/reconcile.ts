@@ -1,5 +1,6 @@
 import { compareKeys, KEY_INFINITY, KEY_MIN, type KeyIndex, type SyncKey } from './key-index.js';
 import { RangeMode, SYNC_MAX_IDS_PER_RANGE, type Range } from './messages.js';
+import { SyncError, SyncErrorCode } from './frame-channel.js';
 
 /** Sub-ranges a mismatched fingerprint range is split into. */
 export const SYNC_SPLIT_FANOUT = 16;
@@ -55,20 +56,31 @@ export function initialRanges(index: KeyIndex): Range[] {
   return [...split(index, KEY_MIN, top, 0, topAt, SYNC_SPLIT_FANOUT), { lower: top, upper: KEY_INFINITY, mode: RangeMode.Ids, ids: idsIn(index, topAt, n) }];
 }
 
-/** Throws when ranges are malformed (empty or inverted); the caller treats that as a protocol fault. */
-export function checkRanges(ranges: readonly Range[]): void {
+/**
+ * Throws SyncError(protocol) unless a turn's ranges are non-empty, ascending and disjoint
+ * (each lower >= the previous upper), and at most `maxRanges`. Disjointness is what bounds a
+ * turn's work in total: processRanges then touches each local key at most once, whatever the
+ * number of ranges (8 192 overlapping whole-keyspace ranges would cost 8 192 passes over the log).
+ */
+export function checkRanges(ranges: readonly Range[], maxRanges = Infinity): void {
+  if (ranges.length > maxRanges) throw new SyncError(SyncErrorCode.TooMuch, `${ranges.length} ranges in one turn (at most ${maxRanges})`);
+  let prevUpper: SyncKey | null = null;
   for (const r of ranges) {
-    if (compareKeys(r.lower, r.upper) >= 0) throw new Error('sync range with lower >= upper');
+    if (compareKeys(r.lower, r.upper) >= 0) throw new SyncError(SyncErrorCode.Protocol, 'sync range with lower >= upper');
+    if (prevUpper !== null && compareKeys(r.lower, prevUpper) < 0) throw new SyncError(SyncErrorCode.Protocol, 'sync ranges overlap or are out of order');
+    prevUpper = r.upper;
   }
 }
 
 /**
  * Answers the peer's ranges against the local index. Symmetric: both sides run it on what the
- * other sent. Listed ids settle a range at once (push what the peer lacks, request what we lack);
+ * other sent. Work is bounded per turn in total: one pass over the local keys (the ranges are
+ * disjoint, checkRanges), plus the listed ids (at most SYNC_MAX_RANGES_PER_TURN x
+ * SYNC_MAX_IDS_PER_RANGE), plus a binary search per range. Listed ids settle a range at once (push what the peer lacks, request what we lack);
  * a mismatched fingerprint is answered with our ids when few, or split when many.
  */
-export function processRanges(index: KeyIndex, incoming: readonly Range[]): ReconcileStep {
-  checkRanges(incoming);
+export function processRanges(index: KeyIndex, incoming: readonly Range[], maxRanges = Infinity): ReconcileStep {
+  checkRanges(incoming, maxRanges);
   const ranges: Range[] = [];
   const send: string[] = [];
   const want: string[] = [];

@@ -27,6 +27,14 @@ export const SYNC_MAX_STREAMS = 2;
  * the same update twice (the log drops the copy), which costs bytes, never correctness.
  */
 export const SYNC_MAX_SESSIONS = 4;
+/**
+ * Of those, inbound sessions (peers fetching from us) at once. The rest are kept for our own
+ * outbound sessions (peers serving us): peers that only ask, a Sybil among them, can never take
+ * every slot and starve this node's own catch-up.
+ */
+export const SYNC_MAX_INBOUND_SESSIONS = 2;
+/** Inbound sessions one peer may hold at once (its connection may open SYNC_MAX_STREAMS streams, but gets one session). */
+export const SYNC_MAX_INBOUND_PER_PEER = 1;
 /** A session that could not run (the peer was busy with another) is retried this many times... */
 export const SYNC_RETRIES = 3;
 /** ...after about this delay, doubled each time (with jitter). */
@@ -83,6 +91,9 @@ export class SyncService implements Startable {
   private readonly inbound = new Set<Promise<void>>();
   /** Sessions (either direction) in progress, at most SYNC_MAX_SESSIONS. */
   private active = 0;
+  /** Inbound sessions in progress per peer (at most SYNC_MAX_INBOUND_SESSIONS in all). */
+  private readonly inboundByPeer = new Map<string, number>();
+  private inboundActive = 0;
   private readonly queue: (() => void)[] = [];
   private readonly channels = new Set<FrameChannel>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -244,15 +255,24 @@ export class SyncService implements Startable {
   }
 
   private async respond(stream: Stream, connection: Connection): Promise<void> {
-    if (this.active >= SYNC_MAX_SESSIONS) {
-      // Busy: refuse; the peer retries (syncSoon's backoff, then its next interval).
+    const key = connection.remotePeer.toString();
+    const mine = this.inboundByPeer.get(key) ?? 0;
+    if (this.active >= SYNC_MAX_SESSIONS || this.inboundActive >= SYNC_MAX_INBOUND_SESSIONS || mine >= SYNC_MAX_INBOUND_PER_PEER) {
+      // Busy, or this peer already has its session: refuse; an honest peer retries (syncSoon's
+      // backoff, then its next interval).
       stream.abort(new SyncError(SyncErrorCode.Closed, 'busy'));
       return;
     }
     this.active++;
+    this.inboundActive++;
+    this.inboundByPeer.set(key, mine + 1);
     try {
       await this.session(stream, connection, false);
     } finally {
+      this.inboundActive--;
+      const left = (this.inboundByPeer.get(key) ?? 1) - 1;
+      if (left > 0) this.inboundByPeer.set(key, left);
+      else this.inboundByPeer.delete(key);
       this.release();
     }
   }

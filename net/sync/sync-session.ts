@@ -75,6 +75,7 @@ const SEND_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 const WANTED_IN_FIRST_TURN = 1_024;
 
 export interface SessionResult {
+  /** Turns read from the peer (the initiator's round trips; the responder counts the same way). */
   rounds: number;
   received: number;
   accepted: number;
@@ -128,10 +129,11 @@ export class SyncSession {
     for (;;) {
       const t = await this.readTurn();
       if (t === null) break;
-      if (initiator && ++this.result.rounds > this.limits.maxRounds) {
+      // Both sides count: a responder would otherwise answer a peer that never stops asking.
+      if (++this.result.rounds > this.limits.maxRounds) {
         throw new SyncError(SyncErrorCode.TooMuch, `more than ${this.limits.maxRounds} round trips`);
       }
-      const step = processRanges(this.host.index, t.ranges);
+      const step = processRanges(this.host.index, t.ranges, this.limits.maxRangesPerTurn);
       this.wantsServed += t.wants.length;
       if (this.wantsServed > this.limits.maxWantPerSession) throw new SyncError(SyncErrorCode.TooMuch, 'peer asked for too many updates');
       const send = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])].filter((id) => !this.host.onGossip(id, this.connectedAt));

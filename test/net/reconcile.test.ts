@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { KeyIndex, type SyncKey } from '../../net/sync/key-index.js';
-import { decodeFrame, encodeFrame, FrameType, type Frame, type Range } from '../../net/sync/messages.js';
-import { initialRanges, processRanges, type ReconcileStep } from '../../net/sync/reconcile.js';
+import { decodeFrame, encodeFrame, FrameType, RangeMode, type Frame, type Range } from '../../net/sync/messages.js';
+import { checkRanges, initialRanges, processRanges, type ReconcileStep } from '../../net/sync/reconcile.js';
+import { SyncError, SyncErrorCode } from '../../net/sync/frame-channel.js';
 import { Prng } from '../helpers/prng.js';
 
 function key(i: number): SyncKey {
@@ -87,4 +88,21 @@ test('fingerprints are order-independent', () => {
   for (const k of keys.slice(0, 100)) y.add(k);
   assert.equal(y.size, 500, 'adding present keys again changes nothing');
   assert.deepEqual(y.fingerprint(0, 500), x.fingerprint(0, 500), 'nor the fingerprint');
+});
+
+test('checkRanges: a turn\'s ranges must be non-empty, ascending, disjoint and bounded in number', () => {
+  const k = (h: number): SyncKey => ({ height: h, id: '00'.repeat(32) });
+  const r = (lo: number, hi: number): Range => ({ lower: k(lo), upper: k(hi), mode: RangeMode.Ids, ids: [] });
+  const bad: [string, Range[], SyncErrorCode][] = [
+    ['inverted', [r(5, 3)], SyncErrorCode.Protocol],
+    ['empty', [r(3, 3)], SyncErrorCode.Protocol],
+    ['overlapping', [r(1, 5), r(4, 8)], SyncErrorCode.Protocol],
+    ['out of order', [r(5, 8), r(1, 3)], SyncErrorCode.Protocol],
+    ['the same range twice', [r(1, 5), r(1, 5)], SyncErrorCode.Protocol],
+    ['too many', Array.from({ length: 11 }, (_, i) => r(i, i + 1)), SyncErrorCode.TooMuch],
+  ];
+  for (const [label, ranges, code] of bad) {
+    assert.throws(() => checkRanges(ranges, 10), (e: unknown) => e instanceof SyncError && e.code === code, `${label}: refused with ${code}`);
+  }
+  assert.doesNotThrow(() => checkRanges([r(1, 3), r(3, 5), r(7, 9)], 10), 'adjacent and gapped ascending ranges pass');
 });
