@@ -4,7 +4,6 @@ import { createHash, hash } from 'node:crypto';
 export const DOMAIN_SIGNATURE = Buffer.from('murmur:v1:update-sig\0', 'latin1');
 export const DOMAIN_ID = Buffer.from('murmur:v1:update-id\0', 'latin1');
 export const DOMAIN_OPS = Buffer.from('murmur:v1:ops\0', 'latin1');
-export const DOMAIN_DIGEST = Buffer.from('murmur:v1:state-digest\0', 'latin1');
 
 export const HASH_BYTES = 32;
 

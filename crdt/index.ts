@@ -20,3 +20,4 @@ export * from './docs/doc-views.js';
 export * from './docs/doc-writer.js';
 export * from './docs/registry.js';
 export * from './docs/registry-reader.js';
+export * from './set-hash.js';

@@ -1,7 +1,7 @@
 import { toHex, toHexEach } from './bytes.js';
 import { verifyStrict } from './ed25519.js';
 import { DecodeError, RejectCode } from './errors.js';
-import { sha256, DOMAIN_DIGEST } from './hash.js';
+import { SetHash } from './set-hash.js';
 import { defaultKinds, type DecodedOp, type KindRegistry } from './kinds/index.js';
 import { MAX_DEPS, REJECTED_CACHE_MAX_ENTRIES } from './limits.js';
 import type { Outcome } from './outcome.js';
@@ -71,7 +71,11 @@ export class Log {
   private readonly pending: PendingBuffer<VerifiedUpdate>;
   private readonly rejected = new Map<string, RejectCode>();
   private readonly acceptListeners: ((rec: UpdateRecord) => void)[] = [];
-  private digestCache: string | null = null;
+  /** evidence() and frontier() answers, rebuilt only after the log changed (reads such as /metrics and /v1/status repeat them). */
+  private evidenceCache: EquivocationEvidence[] | null = null;
+  private frontierCache: string[] | null = null;
+  /** The state digest, kept incrementally (one expansion per accept, never a sort). */
+  private readonly setHash = new SetHash();
   private readonly docs = new DocLedger();
 
   constructor(opts: LogOptions = {}) {
@@ -237,7 +241,8 @@ export class Log {
     for (const dep of u.deps) this.heads.delete(dep);
     this.heads.add(u.id);
     this.state.add(rec, u.ops);
-    this.digestCache = null;
+    this.setHash.add(u.id);
+    this.frontierCache = null;
     this.stats.accepted++;
     for (const fn of this.acceptListeners) fn(rec);
     return null;
@@ -251,6 +256,7 @@ export class Log {
     }
     const ids = (typeof prior === 'string' ? [prior, id] : [...prior, id]).sort();
     author.bySeq.set(seq, ids);
+    this.evidenceCache = null;
     author.equivocatedFrom = Math.min(author.equivocatedFrom, seq);
   }
 
@@ -282,9 +288,8 @@ export class Log {
 
   /** Heads of the whole DAG, best first (highest, then lowest id), at most `max`. */
   frontier(max = MAX_DEPS): string[] {
-    return [...this.heads]
-      .sort((a, b) => this.records.get(b)!.height - this.records.get(a)!.height || (a < b ? -1 : 1))
-      .slice(0, max);
+    this.frontierCache ??= [...this.heads].sort((a, b) => this.records.get(b)!.height - this.records.get(a)!.height || (a < b ? -1 : 1));
+    return this.frontierCache.slice(0, max);
   }
 
   /**
@@ -328,7 +333,8 @@ export class Log {
   }
 
   /** Equivocation evidence: for every (author, seq) with several updates, the two lowest ids. */
-  evidence(): EquivocationEvidence[] {
+  evidence(): readonly EquivocationEvidence[] {
+    if (this.evidenceCache !== null) return this.evidenceCache;
     const out: EquivocationEvidence[] = [];
     for (const author of this.authorKeys()) {
       const a = this.authors.get(author)!;
@@ -339,20 +345,16 @@ export class Log {
         out.push({ author, seq, a: x!, b: y! });
       }
     }
+    this.evidenceCache = out;
     return out;
   }
 
   /**
-   * State digest: SHA-256(DOMAIN_DIGEST || count as 8-byte big-endian || accepted ids ascending).
-   * Equal on every node holding the same set of updates; the derived state is a function of it.
+   * State digest of the set of accepted ids (docs/PROTOCOL.md §7): LtHash16 over the ids, kept
+   * incrementally. Equal on every node holding the same set of updates, whatever the order they
+   * came in; the derived state is a function of that set.
    */
   digest(): string {
-    if (this.digestCache !== null) return this.digestCache;
-    const ids = [...this.records.keys()].sort();
-    const buf = Buffer.alloc(8 + ids.length * 32);
-    buf.writeBigUInt64BE(BigInt(ids.length), 0);
-    ids.forEach((id, k) => buf.write(id, 8 + k * 32, 'hex'));
-    this.digestCache = toHex(sha256(DOMAIN_DIGEST, buf));
-    return this.digestCache;
+    return this.setHash.digest();
   }
 }

@@ -128,6 +128,23 @@ export class DerivedState {
     return out;
   }
 
+  /**
+   * One page of `attestations(feed, fromMs, toMs)`: the `total` that count, and views of only
+   * those at [offset, offset + limit) (the others are counted, never copied).
+   */
+  attestationPage(feed: string, fromMs: number, toMs: number, offset: number, limit: number): { total: number; items: AttestationView[] } {
+    const items = this.feeds.get(feed)?.view() ?? [];
+    const out: AttestationView[] = [];
+    let total = 0;
+    for (let k = lowerBound(items, fromMs); k < items.length && items[k]!.b.observedAtMs < toMs; k++) {
+      const e = items[k]!;
+      if (isExcluded(e.u)) continue;
+      if (total >= offset && out.length < limit) out.push({ ...provenance(e), ...e.b });
+      total++;
+    }
+    return { total, items: out };
+  }
+
   /** Deltas of (stream, round), ordered by (updateId, index). */
   deltas(stream: string, round: number): DeltaView[] {
     const items = this.deltaRounds.get(deltaKey(stream, round))?.view() ?? [];

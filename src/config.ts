@@ -40,6 +40,8 @@ export interface NodeConfig {
   apiAllowedHosts: string[];
   /** File (mode 0600) holding the bearer token that API writes need; null: writes need none. */
   apiTokenFile: string | null;
+  /** Skip signature checks when replaying the store at start (faster; a tampered store then injects forged updates). */
+  trustStoreOnStart: boolean;
 }
 
 export const DEFAULT_CONFIG: NodeConfig = {
@@ -64,6 +66,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   verifierNice: 19,
   apiAllowedHosts: [],
   apiTokenFile: null,
+  trustStoreOnStart: false,
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -118,6 +121,7 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
   const networkId = str(c.networkId, 'networkId');
   if (!NETWORK_ID_RE.test(networkId)) throw new ConfigError('networkId', 'lowercase letters, digits and dashes, 1..32 characters', networkId);
   if (typeof c.mdns !== 'boolean') throw new ConfigError('mdns', 'true or false', c.mdns);
+  if (typeof c.trustStoreOnStart !== 'boolean') throw new ConfigError('trustStoreOnStart', 'true or false', c.trustStoreOnStart);
   if (typeof c.storeSync !== 'boolean') throw new ConfigError('storeSync', 'true or false', c.storeSync);
   if (typeof c.logLevel !== 'string' || !LOG_LEVELS.includes(c.logLevel)) throw new ConfigError('logLevel', LOG_LEVELS.join(' | '), c.logLevel);
   if (!BACKEND_CHOICES.includes(c.kernelBackend as BackendChoice)) throw new ConfigError('kernelBackend', BACKEND_CHOICES.join(' | '), c.kernelBackend);
@@ -145,6 +149,7 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
     verifierNice: int(c.verifierNice, 'verifierNice', 0, 19),
     apiAllowedHosts: hostNames(c.apiAllowedHosts, 'apiAllowedHosts'),
     apiTokenFile: c.apiTokenFile === null ? null : str(c.apiTokenFile, 'apiTokenFile'),
+    trustStoreOnStart: c.trustStoreOnStart,
   };
 }
 
@@ -196,7 +201,8 @@ export function configTemplate(overrides: Partial<NodeConfig> = {}): string {
     line('Keys that may create, reassign and settle registry entries (same list on every node).', 'registryAuthorities') +
     line('Priority (nice 0..19, Linux) of the signature-checking threads: 19 lets the event loop go first.', 'verifierNice') +
     line('Host names the API answers besides IP literals and localhost (for a proxy or a DNS name; guards against DNS rebinding).', 'apiAllowedHosts') +
-    line('File (mode 0600) with the bearer token API writes need; null: none needed. The CLI reads it with --token-file.', 'apiTokenFile', true) +
+    line('File (mode 0600) with the bearer token API writes need; null: none needed. The CLI reads it with --token-file.', 'apiTokenFile') +
+    line('Skip signature checks when replaying the store at start. Faster, but a tampered store then serves forged updates to peers.', 'trustStoreOnStart', true) +
     '}\n'
   );
 }

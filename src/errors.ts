@@ -9,3 +9,22 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** Why a node cannot take a write now (HTTP 503 with this code; the client retries later). */
+export enum UnavailableCode {
+  Stopping = 'stopping',
+  /** The store failed a write: writes are refused until it works again (`/health` says why). */
+  StoreUnavailable = 'store-unavailable',
+  /** Accepted, but not yet on disk within SUBMIT_DURABLE_WAIT_MS: retry the same bytes; a duplicate is answered once it is durable. */
+  NotDurable = 'not-durable',
+}
+
+export class NodeUnavailableError extends Error {
+  constructor(
+    readonly code: UnavailableCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NodeUnavailableError';
+  }
+}

@@ -3,6 +3,7 @@ import { DocViews, EQUATION, checkedOffer, feedWeights, Log, type SignatureCheck
 import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
 import { MurmurNetwork, type NetworkHooks, type NetworkHost } from '../net/network.js';
 import type { NodeConfig } from './config.js';
+import { NodeUnavailableError, UnavailableCode } from './errors.js';
 import { loadOrCreateKeyFile, loadTokenFile, secureDataDir } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { UpdateStore, type ReplayReport } from './store/update-store.js';
@@ -14,6 +15,12 @@ import { ArrivalOrder } from '../net/arrival-order.js';
 
 /** Updates offered between two yields to the event loop during a sync batch. */
 export const OFFER_YIELD_EVERY = 64;
+/**
+ * How long a submission's answer waits for its update (or the original of a duplicate) to be on
+ * disk. Past it the answer is 503 `not-durable`: the update is accepted and its write is retried
+ * until it succeeds, and the client's retry of the same bytes is answered once it is durable.
+ */
+export const SUBMIT_DURABLE_WAIT_MS = 5_000;
 
 export interface NodeOptions {
   config: NodeConfig;
@@ -31,6 +38,7 @@ export interface NodeOptions {
 }
 
 export interface SubmitResult {
+  /** The log's outcome; a duplicate of an update still held pending is reported as pending. */
   outcome: Outcome;
   /** false when the update was accepted but the gossip queue was full (sync still spreads it). */
   published: boolean;
@@ -109,8 +117,13 @@ export class MurmurNode implements NetworkHost {
       await store.close(); // an unreadable privacy ledger: nothing half-started
       throw err;
     }
+    store.onHealth((err) => {
+      if (err !== null) node.logger.error({ err }, 'store writes failing: refusing writes until they work again');
+      else node.logger.warn('store writes work again: accepting writes');
+    });
     try {
-      node.replay = await store.replay(node.log, { verifySignatures: false });
+      // Signatures are checked on replay (the pool), unless the operator trusts the store.
+      node.replay = await store.replay(node.log, { verify: config.trustStoreOnStart ? 'trust' : { verifier: (u) => node.preverify(u) } });
       for (const c of node.replay.corrupt) logger.error({ key: c.key, reason: c.reason }, 'corrupt store record skipped');
       if (node.replay.engineError !== null) logger.error({ err: node.replay.engineError }, 'store scan stopped early');
       node.replaying = false;
@@ -151,11 +164,13 @@ export class MurmurNode implements NetworkHost {
   private onAccepted(rec: UpdateRecord): void {
     this.index.add({ height: rec.height, id: rec.id });
     if (this.replaying) return;
+    // The store retries a failed batch until it succeeds (store.error meanwhile); this rejects
+    // only when the store closes first.
     const w = this.store
       .append(rec)
       .catch((err: unknown) => {
         this.storeErrors++;
-        this.logger.error({ err, id: rec.id }, 'store write failed');
+        this.logger.error({ err, id: rec.id }, 'store write abandoned');
         throw err;
       })
       .finally(() => this.writes.delete(rec.id));
@@ -192,7 +207,11 @@ export class MurmurNode implements NetworkHost {
   /** Gossip's updates: as offerBatch, and the accepted ones are left to gossip for a while (RecentlyGossiped). */
   async offerGossip(updates: Uint8Array[], peer: string, verified: SignatureCheck[]): Promise<Outcome[]> {
     const out = await this.offerBatch(updates, peer, verified);
-    for (const o of out) if (o.status === 'accepted') this.gossiped.mark(o.id);
+    const accepted = out.flatMap((o) => (o.status === 'accepted' ? [o.id] : []));
+    // A message with an invalid update is REJECTed, so gossipsub never forwards it: its valid
+    // updates are not on gossip, and are relayed by this node instead (relay marks them).
+    if (out.some((o) => o.status === 'rejected')) this.relay(accepted);
+    else for (const id of accepted) this.gossiped.mark(id);
     return out;
   }
 
@@ -223,7 +242,9 @@ export class MurmurNode implements NetworkHost {
    */
   async offerBatch(updates: Uint8Array[], _peer: string, verified: SignatureCheck[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
-    for (let i = 0; i < updates.length && !this.stopping; i++) {
+    // While the store fails nothing more is accepted from peers either (their updates would only
+    // queue in memory); sync brings them once it works again.
+    for (let i = 0; i < updates.length && this.writable; i++) {
       out.push(this.publishReleased(this.log.offer(updates[i]!, checkedOffer(verified[i]))));
       if (i % OFFER_YIELD_EVERY === OFFER_YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -256,15 +277,49 @@ export class MurmurNode implements NetworkHost {
    * the answer, so the contributor retries (a duplicate is harmless). Rejected updates are never
    * stored or gossiped.
    */
+  /** Whether the node takes writes now: not stopping, and the store's writes work. */
+  get writable(): boolean {
+    return !this.stopping && this.store.error === null;
+  }
+
+  /** Why writes are refused, or null. */
+  get unavailable(): { code: UnavailableCode; reason: string } | null {
+    if (this.stopping) return { code: UnavailableCode.Stopping, reason: 'node is stopping' };
+    const err = this.store.error;
+    return err === null ? null : { code: UnavailableCode.StoreUnavailable, reason: `store writes are failing: ${err.message}` };
+  }
+
+  /** Resolves once every listed update is on disk; throws NodeUnavailableError(not-durable) past SUBMIT_DURABLE_WAIT_MS. */
+  private async durable(ids: readonly string[]): Promise<void> {
+    const waits = ids.map((id) => this.writes.get(id)).filter((w) => w !== undefined);
+    if (waits.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NodeUnavailableError(UnavailableCode.NotDurable, 'accepted, but not yet on disk; retry the same update to learn when it is')), SUBMIT_DURABLE_WAIT_MS);
+    });
+    try {
+      await Promise.race([Promise.all(waits), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async submit(bytes: Uint8Array): Promise<SubmitResult> {
-    if (this.stopping) throw new Error('node is stopping');
+    const down = this.unavailable;
+    if (down !== null) throw new NodeUnavailableError(down.code, down.reason);
     // The signature is checked on the pool; submissions are applied in the order they came, so a
     // contributor's chain of updates never waits in the pending buffer for its own earlier link.
     const verified = this.checkSignatures([bytes]).catch((): SignatureCheck[] => []);
     const outcome = await this.submissions.run(verified, (flags) => this.publishReleased(this.log.offer(bytes, checkedOffer(flags[0]))));
+    if (outcome.status === 'duplicate') {
+      // Acknowledged means on disk: a duplicate is answered once the original is durable.
+      if (!this.log.has(outcome.id)) return { outcome: { status: 'pending', id: outcome.id, missing: [], held: true }, published: false };
+      await this.durable([outcome.id]);
+      return { outcome, published: false };
+    }
     if (outcome.status !== 'accepted') return { outcome, published: false };
     const published = this.gossip(outcome.id, bytes);
-    await Promise.all([outcome.id, ...outcome.released].map((id) => this.writes.get(id)));
+    await this.durable([outcome.id, ...outcome.released]);
     return { outcome, published };
   }
 

@@ -115,7 +115,7 @@ async function verifyStore(argv: string[]): Promise<number> {
   const store = new UpdateStore(dir);
   await store.open();
   const log = new Log();
-  const report = await store.replay(log);
+  const report = await store.replay(log, { verify: 'inline' });
   await store.close();
   print({ records: report.records, applied: report.applied, corrupt: report.corrupt, engineError: report.engineError, updates: log.size, pending: log.pendingCount, digest: log.digest() });
   return report.corrupt.length === 0 && report.engineError === null ? 0 : 1;

@@ -18,8 +18,6 @@ export enum ApiErrorCode {
   Unauthorized = 'unauthorized',
   /** The request target is not a parseable path. */
   BadTarget = 'bad-target',
-  /** The store failed a write: the node refuses writes until it works again (/health says why). */
-  StoreUnavailable = 'store-unavailable',
 }
 
 /** An HTTP error with a typed code; rendered as { "error": { "code", "message" } }. */

@@ -8,6 +8,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { AggregateRoutes } from './aggregate-routes.js';
 import { readRoutes, SUBMIT_MAX_BODY_BYTES, type Reply } from './routes.js';
 import { RequestGuard } from './request-guard.js';
+import { NodeUnavailableError } from '../errors.js';
 
 /** Time a client has to send its whole request (headers and body). */
 export const API_REQUEST_TIMEOUT_MS = 10_000;
@@ -137,7 +138,14 @@ export class ApiServer {
     }
     const body = await readBody(req, SUBMIT_MAX_BODY_BYTES);
     const bytes = type === 'application/json' ? parseJsonUpdate(body) : body;
-    const { outcome, published } = await this.node.submit(bytes);
+    let result: Awaited<ReturnType<MurmurNode['submit']>>;
+    try {
+      result = await this.node.submit(bytes);
+    } catch (err) {
+      if (err instanceof NodeUnavailableError) throw new ApiError(503, err.code, err.message);
+      throw err;
+    }
+    const { outcome, published } = result;
     switch (outcome.status) {
       case 'accepted':
         return { status: 200, body: { id: outcome.id, status: 'accepted', released: outcome.released, published } };

@@ -55,7 +55,11 @@ export function attestationJson(a: AttestationView): Record<string, unknown> {
 
 export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): Reply | null {
   const log = node.log;
-  if (path === '/health') return { status: 200, body: { ok: true, updates: log.size, uptimeMs: Date.now() - node.startedAt } };
+  if (path === '/health') {
+    // Liveness, and why writes are refused (503) when they are: the store failing, or stopping.
+    const down = node.unavailable;
+    return { status: down === null ? 200 : 503, body: { ok: down === null, updates: log.size, uptimeMs: Date.now() - node.startedAt, ...(down !== null ? { code: down.code, reason: down.reason } : {}) } };
+  }
   if (path === '/metrics') return { status: 200, body: null, text: renderMetrics(node) };
   if (path === '/v1/status') {
     return {
@@ -83,9 +87,9 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
     if (feed === null) throw new ApiError(400, ApiErrorCode.BadRequest, 'feed: required (for example feed=ETH/USD)');
     const from = intParam(q, 'from', 0);
     const to = intParam(q, 'to', Number.MAX_SAFE_INTEGER);
-    const limit = intParam(q, 'limit', API_DEFAULT_LIMIT, API_MAX_LIMIT);
-    const all = log.state.attestations(feed, from, to);
-    return { status: 200, body: { feed, from, to, total: all.length, attestations: all.slice(0, limit).map(attestationJson) } };
+    const { offset, limit } = range(q); // only the page is built
+    const { total, items } = log.state.attestationPage(feed, from, to, offset, limit);
+    return { status: 200, body: { feed, from, to, total, offset, attestations: items.map(attestationJson) } };
   }
   if (path === '/v1/audit') {
     const { offset, limit } = range(q); // built page by page: the whole log is never copied

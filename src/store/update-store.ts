@@ -1,5 +1,5 @@
 import { ClassicLevel } from 'classic-level';
-import { DecodeError, Log, decodeUpdate, type UpdateRecord } from '../../crdt/index.js';
+import { DecodeError, Log, checkedOffer, decodeUpdate, type SignatureCheck, type UpdateRecord } from '../../crdt/index.js';
 
 /** Records written per LevelDB batch (group commit). */
 export const STORE_BATCH_MAX_RECORDS = 2_048;
@@ -15,7 +15,20 @@ export const STORE_QUEUE_MAX_RECORDS = 16_384;
 /** Bytes queued before `append` waits for the disk. */
 export const STORE_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
 
+/** First wait before a failed batch is written again; it doubles up to STORE_RETRY_MAX_MS. */
+export const STORE_RETRY_BASE_MS = 50;
+export const STORE_RETRY_MAX_MS = 5_000;
+/** Records read and sent for verification at once during replay (the next batch is read meanwhile). */
+export const REPLAY_BATCH_RECORDS = 2_048;
+
 const KEY_BYTES = 4 + 32;
+
+/**
+ * How replay checks signatures: on a verifier (the node's worker pool, by default at start-up),
+ * inline on this thread, or not at all (`trust`: the operator accepted the risk of a tampered
+ * store, config `trustStoreOnStart`; the key-id check below still runs).
+ */
+export type ReplayVerify = { verifier: (updates: Uint8Array[]) => Promise<SignatureCheck[]> } | 'inline' | 'trust';
 
 export interface StoreOptions {
   /** fsync every batch (survives power loss, not only process death). Default true. */
@@ -63,6 +76,9 @@ export class UpdateStore {
   private flushing: Promise<void> | null = null;
   private spaceWaiters: (() => void)[] = [];
   private closed = false;
+  private closing = false;
+  private failure: Error | null = null;
+  private readonly healthListeners: ((error: Error | null) => void)[] = [];
 
   constructor(
     readonly dir: string,
@@ -74,6 +90,25 @@ export class UpdateStore {
 
   async open(): Promise<void> {
     await this.db.open();
+  }
+
+  /** The last write error while batches are failing (they are retried until one succeeds); null when writes work. */
+  get error(): Error | null {
+    return this.failure;
+  }
+
+  /** Called when writes start failing (with the error) and when they work again (null). */
+  onHealth(fn: (error: Error | null) => void): void {
+    this.healthListeners.push(fn);
+  }
+
+  private setFailure(err: Error | null): void {
+    if ((err === null) === (this.failure === null)) {
+      this.failure = err;
+      return;
+    }
+    this.failure = err;
+    for (const fn of this.healthListeners) fn(err);
   }
 
   /** Queues `rec` for writing; resolves when it is durable. Waits while the queue is full. */
@@ -95,10 +130,17 @@ export class UpdateStore {
     while (this.flushing !== null) await this.flushing;
   }
 
+  /**
+   * Writes the queue batch by batch. A batch that fails stays at the head of the queue and is
+   * written again after a backoff (STORE_RETRY_BASE_MS doubling to STORE_RETRY_MAX_MS) until it
+   * succeeds: an accepted update is never silently dropped, and its acknowledgement waits. Only
+   * `close` gives up, rejecting what is still unwritten.
+   */
   private async flushLoop(): Promise<void> {
+    let retryMs = STORE_RETRY_BASE_MS;
     try {
       while (this.queue.length > 0) {
-        if (this.queue.length < STORE_BATCH_MAX_RECORDS) await new Promise((r) => setTimeout(r, STORE_COALESCE_MS));
+        if (this.queue.length < STORE_BATCH_MAX_RECORDS && this.failure === null) await new Promise((r) => setTimeout(r, STORE_COALESCE_MS));
         const batch = this.queue.splice(0, STORE_BATCH_MAX_RECORDS);
         try {
           await this.db.batch(
@@ -106,8 +148,18 @@ export class UpdateStore {
             { sync: this.sync },
           );
           for (const w of batch) w.done.resolve();
+          retryMs = STORE_RETRY_BASE_MS;
+          this.setFailure(null);
         } catch (err) {
-          for (const w of batch) w.done.reject(err);
+          this.setFailure(err instanceof Error ? err : new Error(String(err)));
+          if (this.closing) {
+            for (const w of [...batch, ...this.queue.splice(0)]) w.done.reject(err);
+          } else {
+            this.queue.unshift(...batch);
+            await new Promise((r) => setTimeout(r, retryMs));
+            retryMs = Math.min(2 * retryMs, STORE_RETRY_MAX_MS);
+            continue;
+          }
         }
         for (const w of batch) this.queuedBytes -= w.value.length;
         for (const wake of this.spaceWaiters.splice(0)) wake();
@@ -119,45 +171,68 @@ export class UpdateStore {
 
   /**
    * Rebuilds `log` from disk in key (topological) order. Each record is checked: its key must name
-   * the id its bytes hash to, it must be accepted by the log, and its height must match the key.
-   * `verifySignatures: false` (node start-up) trusts signatures of records whose id checks out,
-   * since only verified updates are ever written; `murmur verify-store` verifies everything.
+   * the id its bytes hash to, its signature must verify (`verify`, default inline; node start-up
+   * uses its worker pool), it must be accepted by the log, and its height must match the key. The
+   * id is an unkeyed hash, so it proves nothing about who wrote the record: only `trust` skips
+   * the signature check. Batches of REPLAY_BATCH_RECORDS are verified while the next is read.
    * Failures are reported, never thrown: a damaged record cannot take the node down.
    */
-  async replay(log: Log, opts: { verifySignatures?: boolean } = {}): Promise<ReplayReport> {
-    const verify = opts.verifySignatures ?? true;
+  async replay(log: Log, opts: { verify?: ReplayVerify } = {}): Promise<ReplayReport> {
+    const verify = opts.verify ?? 'inline';
     const corrupt: CorruptRecord[] = [];
     let records = 0;
     let applied = 0;
     let engineError: string | null = null;
-    try {
-      for await (const [key, value] of this.db.iterator()) {
+    const checks = (values: Uint8Array[]): Promise<SignatureCheck[]> =>
+      typeof verify === 'object' ? verify.verifier(values) : Promise.resolve(values.map(() => verify === 'trust'));
+    const apply = (keys: Uint8Array[], values: Uint8Array[], flags: SignatureCheck[]): void => {
+      for (let i = 0; i < keys.length; i++) {
         records++;
-        const keyHex = Buffer.from(key).toString('hex');
-        const problem = this.checkAndApply(log, key, value, verify);
+        const problem = this.checkAndApply(log, keys[i]!, values[i]!, flags[i] ?? false);
         if (problem === null) applied++;
-        else corrupt.push({ key: keyHex, reason: problem });
+        else corrupt.push({ key: Buffer.from(keys[i]!).toString('hex'), reason: problem });
       }
+    };
+    let prev: { keys: Uint8Array[]; values: Uint8Array[]; flags: Promise<SignatureCheck[]> } | null = null;
+    try {
+      let keys: Uint8Array[] = [];
+      let values: Uint8Array[] = [];
+      for await (const [key, value] of this.db.iterator()) {
+        keys.push(key);
+        values.push(value);
+        if (keys.length < REPLAY_BATCH_RECORDS) continue;
+        const next = { keys, values, flags: checks(values) };
+        if (prev !== null) apply(prev.keys, prev.values, await prev.flags);
+        prev = next;
+        keys = [];
+        values = [];
+      }
+      if (prev !== null) apply(prev.keys, prev.values, await prev.flags);
+      prev = null;
+      if (keys.length > 0) apply(keys, values, await checks(values));
     } catch (err) {
       engineError = err instanceof Error ? err.message : String(err);
+      if (prev !== null) apply(prev.keys, prev.values, await prev.flags.catch(() => []));
     }
     return { records, applied, corrupt, engineError };
   }
 
-  private checkAndApply(log: Log, key: Uint8Array, value: Uint8Array, verify: boolean): string | null {
+  private checkAndApply(log: Log, key: Uint8Array, value: Uint8Array, check: SignatureCheck): string | null {
     if (key.length !== KEY_BYTES) return `key of ${key.length} bytes`;
     const keyId = Buffer.from(key.subarray(4)).toString('hex');
     let id: string;
-    try {
-      id = decodeUpdate(value).id;
-    } catch (err) {
-      if (err instanceof DecodeError) return `undecodable record: ${err.message}`;
-      throw err;
+    if (typeof check === 'string') id = check; // the verifier hashed exactly these bytes
+    else {
+      try {
+        id = decodeUpdate(value).id;
+      } catch (err) {
+        if (err instanceof DecodeError) return `undecodable record: ${err.message}`;
+        throw err;
+      }
     }
     if (id !== keyId) return `record hashes to ${id}`;
-    // Without `verify`, the id check above (SHA-256 over header and signature) is what proves the
-    // bytes are the ones whose signature this node verified before storing them.
-    const o = log.offer(value, { signatureVerified: !verify });
+    // `false` (not verified by a pool, or a bad signature there): the log checks it inline.
+    const o = log.offer(value, checkedOffer(check));
     if (o.status === 'rejected') return `record rejected on replay: ${o.code}`;
     if (o.status === 'pending') return `record's deps are missing from the store`;
     const height = new DataView(key.buffer, key.byteOffset, 4).getUint32(0);
@@ -172,6 +247,7 @@ export class UpdateStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true; // a failing batch is now rejected instead of retried
     await this.flush();
     this.closed = true;
     await this.db.close();

@@ -55,3 +55,29 @@ test('paged audit reads skip excluded ops and equal slices of the whole list', (
     assert.deepEqual(log.state.auditLog(offset, limit), all.slice(offset, offset + limit), `page (${offset}, ${limit})`);
   }
 });
+
+test('paged attestation reads skip excluded ops and equal slices of the whole list; evidence and frontier caches follow the log', () => {
+  const honest = authorFor('att-pager');
+  const signer = signerFor('att-pager-equivocator');
+  const cheat = new Author(signer);
+  const log = new Log();
+  for (let i = 0; i < 12; i++) log.offer(honest.next([attest('P', i, i)], i).bytes);
+  const first = cheat.next([attest('P', 100, 3)], 3);
+  const left = new Author(signer);
+  left.resume(1, first.id);
+  const right = new Author(signer);
+  right.resume(1, first.id);
+  log.offer(first.bytes);
+  assert.deepEqual(log.evidence(), [], 'no evidence yet');
+  const frontierBefore = log.frontier();
+  log.offer(left.next([attest('P', 101, 4)], 4).bytes);
+  assert.notDeepEqual(log.frontier(), frontierBefore, 'the frontier follows an accept');
+  log.offer(right.next([attest('P', 102, 5)], 5).bytes);
+  assert.equal(log.evidence().length, 1, 'the evidence follows an equivocation');
+  const all = log.state.attestations('P', 2, 10);
+  for (const [offset, limit] of [[0, 5], [3, 7], [6, 10], [9, 3], [30, 1], [0, 0]] as const) {
+    const page = log.state.attestationPage('P', 2, 10, offset, limit);
+    assert.equal(page.total, all.length, `page (${offset}, ${limit}): total`);
+    assert.deepEqual(page.items, all.slice(offset, offset + limit), `page (${offset}, ${limit}): items`);
+  }
+});
