@@ -18,3 +18,13 @@ test('a full publish queue refuses with false (the API then answers 200 with pub
   assert.equal(p.enqueue(u), true, 'once messages go out there is room again');
   p.stop();
 });
+
+test('gossip message id: one hash of the bytes as received, no decode; copies share it, junk gets one too', async () => {
+  const { gossipMessageId, encodeGossipFrame } = await import('../../net/gossip/gossip-frame.js');
+  const { createHash } = await import('node:crypto');
+  const frame = encodeGossipFrame([new Uint8Array([1, 2, 3])]);
+  const expect = createHash('sha256').update('murmur:v2:gossip-message\0').update(frame).digest();
+  assert.deepEqual(Buffer.from(gossipMessageId(frame)), expect, 'SHA-256 over domain and data');
+  assert.deepEqual(gossipMessageId(encodeGossipFrame([new Uint8Array([1, 2, 3])])), gossipMessageId(frame), 'the same lone update published twice has one id');
+  assert.equal(gossipMessageId(new Uint8Array([0xff, 0xff])).length, 32, 'undecodable bytes still get an id (the validator rejects them)');
+});
