@@ -2,7 +2,7 @@ import { toHex, toHexEach } from './bytes.js';
 import { verifyStrict } from './ed25519.js';
 import { DecodeError, RejectCode } from './errors.js';
 import { SetHash } from './set-hash.js';
-import { defaultKinds, type DecodedOp, type KindRegistry } from './kinds/index.js';
+import { KIND_DOC, defaultKinds, type DecodedOp, type KindRegistry } from './kinds/index.js';
 import { MAX_DEPS, REJECTED_CACHE_MAX_ENTRIES } from './limits.js';
 import type { Outcome } from './outcome.js';
 import { DEFAULT_PENDING_LIMITS, PendingBuffer, type PendingLimits } from './pending-buffer.js';
@@ -15,6 +15,15 @@ import { DocLedger } from './docs/doc-ledger.js';
 export interface LogOptions {
   kinds?: KindRegistry;
   pendingLimits?: PendingLimits;
+  /** Bits of the bound Yjs client id (the protocol's 52; fewer only to force collisions in tests). */
+  yjsClientIdBits?: number;
+}
+
+/** Two or more keys whose doc ops share one Yjs client id: all their doc ops are excluded (PROTOCOL.md §5a). */
+export interface ClientIdCollision {
+  readonly clientId: number;
+  /** The keys, ascending. */
+  readonly authors: readonly string[];
 }
 
 export interface OfferOptions {
@@ -76,11 +85,14 @@ export class Log {
   private frontierCache: string[] | null = null;
   /** The state digest, kept incrementally (one expansion per accept, never a sort). */
   private readonly setHash = new SetHash();
-  private readonly docs = new DocLedger();
+  private readonly docs: DocLedger;
+  /** Yjs client id -> the keys that wrote doc ops under it (more than one: a collision). */
+  private readonly docClients = new Map<number, string[]>();
 
   constructor(opts: LogOptions = {}) {
     this.kinds = opts.kinds ?? defaultKinds();
     this.pending = new PendingBuffer(opts.pendingLimits ?? DEFAULT_PENDING_LIMITS);
+    this.docs = new DocLedger(opts.yjsClientIdBits);
   }
 
   /** Called once per accepted update, in apply order (deps always before dependents). */
@@ -233,6 +245,7 @@ export class Log {
     if ('code' in doc) return this.reject(u.id, doc.code, doc.reason);
     this.docs.record(u.id, doc.clocks);
     const author = this.authorState(u.authorKey);
+    if (u.ops.some((op) => op.kind === KIND_DOC)) this.noteDocClient(author);
     const rec: UpdateRecord = { id: u.id, author, seq: u.seq, height, timestampMs: u.timestampMs, bytes: u.bytes };
     this.records.set(u.id, rec);
     this.indexSeq(author, u.seq, u.id);
@@ -246,6 +259,31 @@ export class Log {
     this.stats.accepted++;
     for (const fn of this.acceptListeners) fn(rec);
     return null;
+  }
+
+  /**
+   * Records that `author` wrote a doc op under its client id. A second key under the same id (a key
+   * ground to collide, or bad luck at 2^-52) excludes the doc ops of every key under it, whichever
+   * arrived first: Yjs would keep whichever (client, clock) struct it saw first, so replicas would
+   * diverge. A set rule, so every node agrees.
+   */
+  private noteDocClient(author: AuthorState): void {
+    const client = this.docs.clientOf(author.key);
+    const keys = this.docClients.get(client);
+    if (keys === undefined) this.docClients.set(client, [author.key]);
+    else if (!keys.includes(author.key)) {
+      keys.push(author.key);
+      keys.sort();
+      for (const k of keys) this.authors.get(k)!.docsExcluded = true;
+    }
+  }
+
+  /** Client-id collisions, by client id: checkable by anyone from the keys alone. */
+  clientIdCollisions(): ClientIdCollision[] {
+    return [...this.docClients]
+      .filter(([, keys]) => keys.length > 1)
+      .sort((a, b) => a[0] - b[0])
+      .map(([clientId, authors]) => ({ clientId, authors: [...authors] }));
   }
 
   private indexSeq(author: AuthorState, seq: number, id: string): void {
@@ -262,7 +300,7 @@ export class Log {
 
   private authorState(key: string): AuthorState {
     let a = this.authors.get(key);
-    if (a === undefined) this.authors.set(key, (a = { key, bySeq: new Map(), heads: new Set(), equivocatedFrom: Infinity }));
+    if (a === undefined) this.authors.set(key, (a = { key, bySeq: new Map(), heads: new Set(), equivocatedFrom: Infinity, docsExcluded: false }));
     return a;
   }
 

@@ -9,6 +9,11 @@ export interface AuthorState {
   readonly heads: Set<string>;
   /** Lowest seq at which the author equivocated; Infinity when it never did. */
   equivocatedFrom: number;
+  /**
+   * Another key with a doc op shares this author's Yjs client id (docs/PROTOCOL.md §5a): every doc
+   * op of both is excluded, whichever came first.
+   */
+  docsExcluded: boolean;
 }
 
 /** An accepted update as the log keeps it. */
@@ -38,4 +43,9 @@ export interface VerifiedUpdate {
 /** True when the derived state leaves out this record's ops (its author equivocated at or before it). */
 export function isExcluded(rec: UpdateRecord): boolean {
   return rec.seq >= rec.author.equivocatedFrom;
+}
+
+/** True when a doc op of this record does not count: excluded as above, or its author's client id collides with another key's. */
+export function isDocExcluded(rec: UpdateRecord): boolean {
+  return isExcluded(rec) || rec.author.docsExcluded;
 }

@@ -3,7 +3,7 @@ import { KIND_ATTESTATION, type Attestation } from './kinds/attestation.js';
 import { KIND_DELTA, type Delta } from './kinds/delta.js';
 import { KIND_AUDIT, type AuditEvent } from './kinds/audit.js';
 import { KIND_DOC, type DecodedDocOp } from './kinds/doc.js';
-import { isExcluded, type UpdateRecord } from './records.js';
+import { isDocExcluded, isExcluded, type UpdateRecord } from './records.js';
 
 /** Where an op came from. */
 export interface Provenance {
@@ -53,21 +53,21 @@ const byTopology = (a: Entry<unknown>, b: Entry<unknown>): number => a.u.height 
  * The counted (not excluded) entries of `items` from the `offset`-th counted one on, at most
  * `limit`, mapped: one pass over the exclusion flags, and only the page is built.
  */
-function pageOf<T, R>(items: readonly Entry<T>[], offset: number, limit: number, map: (e: Entry<T>) => R): R[] {
+function pageOf<T, R>(items: readonly Entry<T>[], offset: number, limit: number, map: (e: Entry<T>) => R, excluded = isExcluded): R[] {
   const out: R[] = [];
   let skip = offset;
   for (let k = 0; k < items.length && out.length < limit; k++) {
     const e = items[k]!;
-    if (isExcluded(e.u)) continue;
+    if (excluded(e.u)) continue;
     if (skip > 0) skip--;
     else out.push(map(e));
   }
   return out;
 }
 
-function countOf(items: readonly Entry<unknown>[]): number {
+function countOf(items: readonly Entry<unknown>[], excluded = isExcluded): number {
   let n = 0;
-  for (const e of items) if (!isExcluded(e.u)) n++;
+  for (const e of items) if (!excluded(e.u)) n++;
   return n;
 }
 
@@ -159,7 +159,7 @@ export class DerivedState {
   /** The k-th doc op of `name` in apply order, and whether it is excluded now. */
   docOpAt(name: string, k: number): { update: Uint8Array; excluded: boolean } {
     const e = this.docs.get(name)![k]!;
-    return { update: e.b.update, excluded: isExcluded(e.u) };
+    return { update: e.b.update, excluded: isDocExcluded(e.u) };
   }
 
   docNames(): string[] {
@@ -172,12 +172,12 @@ export class DerivedState {
    * order once the rules of docs/PROTOCOL.md hold), and every order-sensitive use sorts.
    */
   docOps(name: string, offset = 0, limit = Infinity): DocOpView[] {
-    return pageOf(this.docs.get(name) ?? [], offset, limit, (e) => ({ ...provenance(e), ...e.b }));
+    return pageOf(this.docs.get(name) ?? [], offset, limit, (e) => ({ ...provenance(e), ...e.b }), isDocExcluded);
   }
 
   /** How many doc ops of `name` count (docOps(name).length without building them). */
   docOpCount(name: string): number {
-    return countOf(this.docs.get(name) ?? []);
+    return countOf(this.docs.get(name) ?? [], isDocExcluded);
   }
 
   /** Audit events in topological order: (height, updateId, index); `offset` and `limit` page them. */

@@ -7,8 +7,16 @@ import { createHash } from 'node:crypto';
  */
 const cache = new Map<string, number>();
 const CACHE_MAX = 65_536;
+/** Bits of a bound client id; fewer only in tests that force collisions (`LogOptions.yjsClientIdBits`). */
+export const YJS_CLIENT_ID_BITS = 52;
 
-export function yjsClientId(authorKeyHex: string): number {
+/** The bound client id, truncated to its top `bits` bits (52 in the protocol). */
+export function yjsClientId(authorKeyHex: string, bits = YJS_CLIENT_ID_BITS): number {
+  const full = clientId52(authorKeyHex);
+  return bits === YJS_CLIENT_ID_BITS ? full : Math.floor(full / 2 ** (YJS_CLIENT_ID_BITS - bits));
+}
+
+function clientId52(authorKeyHex: string): number {
   let id = cache.get(authorKeyHex);
   if (id === undefined) {
     const h = createHash('sha256').update('murmur/yjs-client/v1').update(Buffer.from(authorKeyHex, 'hex')).digest();

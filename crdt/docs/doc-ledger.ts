@@ -25,11 +25,18 @@ export class DocLedger {
   /** Update id -> the author's clocks after it; only for authors that ever wrote a doc. */
   private readonly after = new Map<string, Clocks>();
 
+  constructor(private readonly clientIdBits?: number) {}
+
+  /** The client id `authorKey` must write under. */
+  clientOf(authorKey: string): number {
+    return yjsClientId(authorKey, this.clientIdBits);
+  }
+
   /** Checks `ops` of an update by `authorKey` whose own predecessor is `prevId`. */
   check(authorKey: string, prevId: string | undefined, ops: readonly DecodedOp[]): { clocks: Clocks | undefined } | DocRejection {
     const before = (prevId !== undefined ? this.after.get(prevId) : undefined) ?? NONE;
     if (!ops.some((op) => op.kind === KIND_DOC)) return before === NONE ? KEEP_NONE : { clocks: before };
-    const client = yjsClientId(authorKey);
+    const client = this.clientOf(authorKey);
     const clocks = new Map(before);
     for (const { kind, body } of ops) {
       if (kind !== KIND_DOC) continue;

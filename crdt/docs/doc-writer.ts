@@ -10,8 +10,8 @@ export class DocWriter {
   readonly doc = new Y.Doc();
   private readonly clientId: number;
 
-  constructor(authorKeyHex: string, state?: Uint8Array | null) {
-    this.clientId = yjsClientId(authorKeyHex);
+  constructor(authorKeyHex: string, state?: Uint8Array | null, clientIdBits?: number) {
+    this.clientId = yjsClientId(authorKeyHex, clientIdBits);
     if (state !== undefined && state !== null && state.length > 0) this.receive(state);
     this.doc.clientID = this.clientId;
   }

@@ -160,7 +160,8 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
   }
   if (path === '/v1/evidence') {
     const { items, ...rest } = page(q, log.evidence());
-    return { status: 200, body: { ...rest, evidence: items } };
+    // Client-id collisions are few (each costs its maker 2^52 work) and are listed whole.
+    return { status: 200, body: { ...rest, evidence: items, clientIdCollisions: log.clientIdCollisions() } };
   }
   const heads = /^\/v1\/authors\/([^/]+)\/heads$/.exec(path);
   if (heads !== null) {
