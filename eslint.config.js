@@ -31,7 +31,9 @@ export default tseslint.config(
     files: ['kernels/**/*.ts'],
     rules: {
       'no-restricted-properties': ['error', ...impure],
-      'no-restricted-imports': ['error', { patterns: ['../net/*', '../src/*', '../simulations/*'] }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date']", message: 'kernels/ is pure: inject a clock.' }],
+      // kernels may import crdt/ (the shared error base) but no I/O and nothing above them.
+      'no-restricted-imports': ['error', { paths: ioModules, patterns: ['../net/*', '../src/*', '../simulations/*', '../../net/*', '../../src/*', '../../simulations/*'] }],
     },
   },
   {

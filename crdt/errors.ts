@@ -1,3 +1,5 @@
+import { CodedError } from './coded-error.js';
+
 /** Why an update was rejected. Each code and its rule are specified in docs/PROTOCOL.md. */
 export enum RejectCode {
   TooLarge = 'too-large',
@@ -26,14 +28,7 @@ export enum ArgumentCode {
 }
 
 /** A structural problem in bytes being decoded; carries the reject code it maps to. */
-export class DecodeError extends Error {
-  readonly code: RejectCode;
-  constructor(code: RejectCode, message: string) {
-    super(message);
-    this.name = 'DecodeError';
-    this.code = code;
-  }
-}
+export class DecodeError extends CodedError<RejectCode> {}
 
 /** Thrown by library functions called with arguments they cannot use (a programming error). */
 export class MurmurArgumentError extends TypeError {

@@ -21,3 +21,4 @@ export * from './docs/doc-writer.js';
 export * from './docs/registry.js';
 export * from './docs/registry-reader.js';
 export * from './set-hash.js';
+export * from './coded-error.js';

@@ -1,27 +1,28 @@
+import { CodedError } from '../crdt/coded-error.js';
+
 /** Typed errors of the kernels. Codes are stable strings (docs/KERNELS.md lists them). */
 export enum KernelErrorCode {
   /** An input is NaN or infinite. */
-  NonFinite = 'NON_FINITE',
+  NonFinite = 'non-finite',
   /** An input is finite but outside the documented numeric domain. */
-  OutOfRange = 'OUT_OF_RANGE',
+  OutOfRange = 'out-of-range',
   /** Shapes disagree, or a count is outside its bound. */
-  BadShape = 'BAD_SHAPE',
+  BadShape = 'bad-shape',
   /** A parameter (trim fraction, f, clip norm, sigma...) is invalid. */
-  BadParameter = 'BAD_PARAMETER',
+  BadParameter = 'bad-parameter',
   /** A differentially private release would exceed the stream's budget. */
-  BudgetExceeded = 'BUDGET_EXCEEDED',
+  BudgetExceeded = 'budget-exceeded',
   /** The WebGPU backend cannot run: no adapter, device lost, out of memory. */
-  BackendUnavailable = 'BACKEND_UNAVAILABLE',
+  BackendUnavailable = 'backend-unavailable',
 }
 
-export class KernelError extends Error {
-  override readonly name = 'KernelError';
+export class KernelError extends CodedError<KernelErrorCode> {
   constructor(
-    readonly code: KernelErrorCode,
+    code: KernelErrorCode,
     readonly field: string,
     detail: string,
   ) {
-    super(`${code}: ${field}: ${detail}`);
+    super(code, `${code}: ${field}: ${detail}`);
   }
 }
 

@@ -50,7 +50,7 @@ export class PrivacyAccountant {
   }
 
   /**
-   * Records a release, or throws BUDGET_EXCEEDED and records nothing. `commit` gets the stream's
+   * Records a release, or throws budget-exceeded and records nothing. `commit` gets the stream's
    * new rho first; if it throws, nothing is recorded and the error propagates.
    */
   charge(stream: string, sensitivity: number, sigma: number, commit: (stream: string, rho: number) => void = () => undefined): { rho: number; epsilon: number } {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { multiaddr } from '@multiformats/multiaddr';
-import { NETWORK_ID_RE } from '../net/protocol-ids.js';
+import { NETWORK_ID_RE } from '../net/index.js';
 import { ConfigError } from './errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../kernels/backend.js';
 

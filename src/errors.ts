@@ -1,3 +1,5 @@
+import { CodedError } from '../crdt/index.js';
+
 /** A config or flag value that cannot be used; names the field and what is expected. */
 export class ConfigError extends Error {
   constructor(
@@ -19,12 +21,4 @@ export enum UnavailableCode {
   NotDurable = 'not-durable',
 }
 
-export class NodeUnavailableError extends Error {
-  constructor(
-    readonly code: UnavailableCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'NodeUnavailableError';
-  }
-}
+export class NodeUnavailableError extends CodedError<UnavailableCode> {}

@@ -1,7 +1,7 @@
 import { RejectCode } from '../crdt/index.js';
-import { GossipErrorCode } from '../net/gossip/gossip-errors.js';
+import { GossipErrorCode } from '../net/index.js';
 import { BackendFailure } from '../kernels/index.js';
-import type { MurmurNode } from './node.js';
+import type { ApiHost } from './http/api-host.js';
 
 type Sample = [labels: Record<string, string>, value: number];
 
@@ -15,7 +15,7 @@ function family(name: string, type: 'counter' | 'gauge', help: string, samples: 
 }
 
 /** Prometheus text exposition (format 0.0.4) of the node's counters and gauges. */
-export function renderMetrics(node: MurmurNode): string {
+export function renderMetrics(node: ApiHost): string {
   const s = node.log.stats;
   const sync = node.network.sync.metrics;
   const g = node.network.gossip;

@@ -1,26 +1,19 @@
 import { join } from 'node:path';
-import { DocViews, EQUATION, checkedOffer, feedWeights, Log, type SignatureCheck, RegistryReader, type Outcome, type RegistryView, type UpdateRecord } from '../crdt/index.js';
-import { KeyIndex, type SyncKey } from '../net/sync/key-index.js';
-import { MurmurNetwork, type NetworkHooks, type NetworkHost } from '../net/network.js';
+import { DocViews, EQUATION, feedWeights, Log, RegistryReader, type RegistryView } from '../crdt/index.js';
+import { KeyIndex, MurmurNetwork, type NetworkHooks } from '../net/index.js';
+import { Ingest } from './ingest/ingest.js';
 import type { NodeConfig } from './config.js';
-import { NodeUnavailableError, UnavailableCode } from './errors.js';
+import type { UnavailableCode } from './errors.js';
+import type { SubmitResult } from './submit-result.js';
+import type { ApiHost } from './http/api-host.js';
 import { loadOrCreateKeyFile, loadTokenFile, secureDataDir } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { UpdateStore, type ReplayReport } from './store/update-store.js';
 import { ApiServer } from './http/api-server.js';
 import { AggregationService } from './aggregates/aggregation-service.js';
 import { VerifierPool } from './verify/verifier-pool.js';
-import { RecentlyGossiped } from '../net/gossip/recently-gossiped.js';
-import { ArrivalOrder } from '../net/arrival-order.js';
 
-/** Updates offered between two yields to the event loop during a sync batch. */
-export const OFFER_YIELD_EVERY = 64;
-/**
- * How long a submission's answer waits for its update (or the original of a duplicate) to be on
- * disk. Past it the answer is 503 `not-durable`: the update is accepted and its write is retried
- * until it succeeds, and the client's retry of the same bytes is answered once it is durable.
- */
-export const SUBMIT_DURABLE_WAIT_MS = 5_000;
+export { OFFER_YIELD_EVERY, SUBMIT_DURABLE_WAIT_MS } from './ingest/ingest.js';
 
 export interface NodeOptions {
   config: NodeConfig;
@@ -37,30 +30,20 @@ export interface NodeOptions {
   verifier?: VerifierPool;
 }
 
-export interface SubmitResult {
-  /** The log's outcome; a duplicate of an update still held pending is reported as pending. */
-  outcome: Outcome;
-  /** false when the update was accepted but the gossip queue was full (sync still spreads it). */
-  published: boolean;
-}
+export type { SubmitResult } from './submit-result.js';
 
 /**
  * A murmur peer: the log, its store, the sync key index and the network, wired together.
  * Lifecycle: `MurmurNode.start()` opens the store, replays it, starts libp2p; `stop()` stops
  * accepting, flushes the store and closes connections.
  */
-export class MurmurNode implements NetworkHost {
+export class MurmurNode implements ApiHost {
   readonly log = new Log();
   readonly index = new KeyIndex();
   readonly startedAt = Date.now();
-  private readonly writes = new Map<string, Promise<void>>();
-  private replaying = true;
   private stopping = false;
-  /** Updates gossip is carrying now: sync leaves them out for SYNC_GOSSIP_GRACE_MS. */
-  private readonly gossiped = new RecentlyGossiped();
-  /** Submissions are applied in the order they came (their checks run on the pool meanwhile). */
-  private readonly submissions = new ArrivalOrder();
-  storeErrors = 0;
+  /** The path of every update into this node: verify, offer, store, publish. */
+  readonly ingest: Ingest;
   network!: MurmurNetwork;
   replay!: ReplayReport;
   api: ApiServer | null = null;
@@ -85,7 +68,7 @@ export class MurmurNode implements NetworkHost {
     this.aggregates = new AggregationService(config, logger);
     this.verifier = verifier ?? new VerifierPool(undefined, config.verifierNice);
     this.ownsVerifier = verifier === undefined;
-    this.log.onAccept((rec) => this.onAccepted(rec));
+    this.ingest = new Ingest(this.log, this.index, store, this.verifier, logger);
     this.docs = new DocViews(this.log.state);
     this.registry = new RegistryReader(this.log, this.docs);
     this.authorities = new Set(config.registryAuthorities);
@@ -123,10 +106,9 @@ export class MurmurNode implements NetworkHost {
     });
     try {
       // Signatures are checked on replay (the pool), unless the operator trusts the store.
-      node.replay = await store.replay(node.log, { verify: config.trustStoreOnStart ? 'trust' : { verifier: (u) => node.preverify(u) } });
+      node.replay = await store.replay(node.log, { verify: config.trustStoreOnStart ? 'trust' : { verifier: (u) => node.ingest.preverify(u) } });
       for (const c of node.replay.corrupt) logger.error({ key: c.key, reason: c.reason }, 'corrupt store record skipped');
       if (node.replay.engineError !== null) logger.error({ err: node.replay.engineError }, 'store scan stopped early');
-      node.replaying = false;
       node.network = await MurmurNetwork.create(
         {
           networkId: config.networkId,
@@ -139,8 +121,9 @@ export class MurmurNode implements NetworkHost {
           reconnectMaxBackoffMs: config.reconnectMaxBackoffMs,
           ...(opts.networkHooks !== undefined ? { hooks: opts.networkHooks } : {}),
         },
-        node,
+        node.ingest,
       );
+      node.ingest.attach(node.network);
       node.network.start();
       if (opts.api !== false) {
         node.api = new ApiServer(node, { token: apiToken, ...(opts.apiRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.apiRequestTimeoutMs } : {}) });
@@ -161,166 +144,24 @@ export class MurmurNode implements NetworkHost {
     return this.network.libp2p.peerId.toString();
   }
 
-  private onAccepted(rec: UpdateRecord): void {
-    this.index.add({ height: rec.height, id: rec.id });
-    if (this.replaying) return;
-    // The store retries a failed batch until it succeeds (store.error meanwhile); this rejects
-    // only when the store closes first.
-    const w = this.store
-      .append(rec)
-      .catch((err: unknown) => {
-        this.storeErrors++;
-        this.logger.error({ err, id: rec.id }, 'store write abandoned');
-        throw err;
-      })
-      .finally(() => this.writes.delete(rec.id));
-    w.catch(() => undefined);
-    this.writes.set(rec.id, w);
-  }
-
-  // --- NetworkHost (used by gossip and sync) ---
-
-  /**
-   * Updates released from the pending buffer were IGNOREd when they arrived by gossip, so gossipsub
-   * never forwarded them: publish them now that they are valid. (A directly accepted gossip message
-   * is forwarded by gossipsub itself; the first updates a sync session brings are relayed by `relay`.)
-   */
-  private publishReleased(o: Outcome): Outcome {
-    if (o.status === 'accepted') this.relay(o.released);
-    return o;
-  }
-
-  /**
-   * Gossip messages and API submissions: signatures are checked on the worker pool, so the main
-   * thread (which runs libp2p) only applies. While the pool is saturated the flags are `[]` and
-   * Log.offer checks inline. Sync uses `preverify`, which waits for the pool instead: its batches
-   * are bounded by its sessions.
-   */
-  checkSignatures(updates: Uint8Array[]): Promise<SignatureCheck[]> {
-    return this.verifier.size > 0 && !this.verifier.saturated ? this.verifier.verify(updates) : Promise.resolve([]);
-  }
-
-  preverify(updates: Uint8Array[]): Promise<SignatureCheck[]> {
-    return this.verifier.size > 0 ? this.verifier.verify(updates) : Promise.resolve([]);
-  }
-
-  /** Gossip's updates: as offerBatch, and the accepted ones are left to gossip for a while (RecentlyGossiped). */
-  async offerGossip(updates: Uint8Array[], peer: string, verified: SignatureCheck[]): Promise<Outcome[]> {
-    const out = await this.offerBatch(updates, peer, verified);
-    const accepted = out.flatMap((o) => (o.status === 'accepted' ? [o.id] : []));
-    // A message with an invalid update is REJECTed, so gossipsub never forwards it: its valid
-    // updates are not on gossip, and are relayed by this node instead (relay marks them).
-    if (out.some((o) => o.status === 'rejected')) this.relay(accepted);
-    else for (const id of accepted) this.gossiped.mark(id);
-    return out;
-  }
-
-  /** Queues an accepted update for gossip and, if queued, leaves it to gossip for the grace; false when the queue is full. */
-  private gossip(id: string, bytes: Uint8Array): boolean {
-    const queued = this.network.publish(bytes);
-    if (queued) this.gossiped.mark(id);
-    return queued;
-  }
-
-  /** Puts accepted updates on gossip (sync's fresh ones, SyncHost.relay; released ones), unless gossip already carries them. */
-  relay(ids: readonly string[]): void {
-    for (const id of ids) {
-      const bytes = this.log.get(id)?.bytes;
-      if (bytes !== undefined && !this.gossiped.has(id)) this.gossip(id, bytes);
-    }
-  }
-
-  onGossip(id: string, since: number): boolean {
-    return this.gossiped.has(id, since);
-  }
-
-  /**
-   * An update whose flag is false is offered unflagged, so the log re-checks it and rejects it with
-   * its exact code. Once the node is stopping nothing more is offered (the outcomes end early): an
-   * update accepted after the store closed would be held but never stored. Sync brings the rest
-   * after the restart.
-   */
-  async offerBatch(updates: Uint8Array[], _peer: string, verified: SignatureCheck[]): Promise<Outcome[]> {
-    const out: Outcome[] = [];
-    // While the store fails nothing more is accepted from peers either (their updates would only
-    // queue in memory); sync brings them once it works again.
-    for (let i = 0; i < updates.length && this.writable; i++) {
-      out.push(this.publishReleased(this.log.offer(updates[i]!, checkedOffer(verified[i]))));
-      if (i % OFFER_YIELD_EVERY === OFFER_YIELD_EVERY - 1) await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    return out;
-  }
-
-  has(id: string): boolean {
-    return this.log.has(id);
-  }
-
-  keyOf(id: string): SyncKey | undefined {
-    const r = this.log.get(id);
-    return r === undefined ? undefined : { height: r.height, id };
-  }
-
-  bytesOf(id: string): Uint8Array | undefined {
-    return this.log.get(id)?.bytes;
-  }
-
-  wanted(max: number): string[] {
-    return this.log.wanted(max);
-  }
-
-  // --- contributor submissions ---
-
-  /**
-   * Validates a contributor's update; if accepted, queues it for gossip at once and answers once
-   * it (and anything it released) is stored. Gossip does not wait for the disk: the update is valid
-   * and signed by its author whatever happens to this node's copy, and a failed write still fails
-   * the answer, so the contributor retries (a duplicate is harmless). Rejected updates are never
-   * stored or gossiped.
-   */
-  /** Whether the node takes writes now: not stopping, and the store's writes work. */
+  /** Whether the node takes writes now (Ingest.writable). */
   get writable(): boolean {
-    return !this.stopping && this.store.error === null;
+    return this.ingest.writable;
   }
 
   /** Why writes are refused, or null. */
   get unavailable(): { code: UnavailableCode; reason: string } | null {
-    if (this.stopping) return { code: UnavailableCode.Stopping, reason: 'node is stopping' };
-    const err = this.store.error;
-    return err === null ? null : { code: UnavailableCode.StoreUnavailable, reason: `store writes are failing: ${err.message}` };
+    return this.ingest.unavailable;
   }
 
-  /** Resolves once every listed update is on disk; throws NodeUnavailableError(not-durable) past SUBMIT_DURABLE_WAIT_MS. */
-  private async durable(ids: readonly string[]): Promise<void> {
-    const waits = ids.map((id) => this.writes.get(id)).filter((w) => w !== undefined);
-    if (waits.length === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new NodeUnavailableError(UnavailableCode.NotDurable, 'accepted, but not yet on disk; retry the same update to learn when it is')), SUBMIT_DURABLE_WAIT_MS);
-    });
-    try {
-      await Promise.race([Promise.all(waits), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  /** Writes the store abandoned. */
+  get storeErrors(): number {
+    return this.ingest.storeErrors;
   }
 
-  async submit(bytes: Uint8Array): Promise<SubmitResult> {
-    const down = this.unavailable;
-    if (down !== null) throw new NodeUnavailableError(down.code, down.reason);
-    // The signature is checked on the pool; submissions are applied in the order they came, so a
-    // contributor's chain of updates never waits in the pending buffer for its own earlier link.
-    const verified = this.checkSignatures([bytes]).catch((): SignatureCheck[] => []);
-    const outcome = await this.submissions.run(verified, (flags) => this.publishReleased(this.log.offer(bytes, checkedOffer(flags[0]))));
-    if (outcome.status === 'duplicate') {
-      // Acknowledged means on disk: a duplicate is answered once the original is durable.
-      if (!this.log.has(outcome.id)) return { outcome: { status: 'pending', id: outcome.id, missing: [], held: true }, published: false };
-      await this.durable([outcome.id]);
-      return { outcome, published: false };
-    }
-    if (outcome.status !== 'accepted') return { outcome, published: false };
-    const published = this.gossip(outcome.id, bytes);
-    await this.durable([outcome.id, ...outcome.released]);
-    return { outcome, published };
+  /** A contributor's update (Ingest.submit). */
+  submit(bytes: Uint8Array): Promise<SubmitResult> {
+    return this.ingest.submit(bytes);
   }
 
   private async closeVerifier(): Promise<void> {
@@ -330,6 +171,7 @@ export class MurmurNode implements NetworkHost {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.ingest.stop();
     await this.api?.close();
     await this.network.stop();
     await this.closeVerifier();

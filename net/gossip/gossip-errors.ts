@@ -1,4 +1,4 @@
-import type { RejectCode } from '../../crdt/index.js';
+import { CodedError, type RejectCode } from '../../crdt/index.js';
 
 /** What gossipsub does with a message (mirrors TopicValidatorResult). */
 export enum GossipAction {
@@ -23,13 +23,12 @@ export enum GossipErrorCode {
 }
 
 /** A coded gossip validation error with its action, in the style of lodestar's GossipActionError. */
-export class GossipValidationError extends Error {
+export class GossipValidationError extends CodedError<GossipErrorCode> {
   constructor(
     readonly action: GossipAction,
-    readonly code: GossipErrorCode,
+    code: GossipErrorCode,
     readonly rejectCode?: RejectCode,
   ) {
-    super(rejectCode === undefined ? code : `${code}: ${rejectCode}`);
-    this.name = 'GossipValidationError';
+    super(code, rejectCode === undefined ? code : `${code}: ${rejectCode}`);
   }
 }

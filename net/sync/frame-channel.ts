@@ -4,6 +4,7 @@ import { pipe } from 'it-pipe';
 import { pushable, type Pushable } from 'it-pushable';
 import type { Uint8ArrayList } from 'uint8arraylist';
 import { decodeFrame, encodeFrame, SYNC_MAX_FRAME_BYTES, type Frame } from './messages.js';
+import { CodedError } from '../../crdt/index.js';
 
 /** Time allowed for our last frames to be written when a session ends. */
 export const SYNC_CLOSE_TIMEOUT_MS = 2_000;
@@ -16,13 +17,9 @@ export enum SyncErrorCode {
   Closed = 'sync-closed',
 }
 
-export class SyncError extends Error {
-  constructor(
-    readonly code: SyncErrorCode,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'SyncError';
+export class SyncError extends CodedError<SyncErrorCode> {
+  constructor(code: SyncErrorCode, message: string) {
+    super(code, `${code}: ${message}`);
   }
 }
 

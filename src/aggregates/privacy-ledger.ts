@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 
 /**
  * Largest ledger file: read at start-up, and never written larger (a charge that would need more is
- * refused with BUDGET_EXCEEDED, so no node writes a ledger it would then refuse to start with).
+ * refused with budget-exceeded, so no node writes a ledger it would then refuse to start with).
  */
 export const PRIVACY_LEDGER_MAX_BYTES = 16 * 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { DELTA_RULES, KernelError, KernelErrorCode, type DeltaRule } from '../../kernels/index.js';
 import { deltaAggregate } from '../aggregates/delta-aggregate.js';
 import { feedAggregate } from '../aggregates/feed-aggregate.js';
-import type { MurmurNode } from '../node.js';
+import type { ApiHost } from './api-host.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
 import type { Reply } from './routes.js';
 import type { IncomingMessage } from 'node:http';
@@ -35,7 +35,7 @@ export class AggregateRoutes {
   private running = 0;
 
   constructor(
-    private readonly node: MurmurNode,
+    private readonly node: ApiHost,
     private readonly guard: RequestGuard,
   ) {}
 

@@ -1,3 +1,5 @@
+import { CodedError } from '../../crdt/index.js';
+
 /** Error codes of the HTTP API besides the log's rejection codes (docs/API.md). */
 export enum ApiErrorCode {
   NotFound = 'not-found',
@@ -21,14 +23,13 @@ export enum ApiErrorCode {
 }
 
 /** An HTTP error with a typed code; rendered as { "error": { "code", "message" } }. */
-export class ApiError extends Error {
+export class ApiError extends CodedError {
   constructor(
     readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
-    super(message);
-    this.name = 'ApiError';
+    super(code, message);
   }
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RejectCode, fromHex, MurmurArgumentError } from '../../crdt/index.js';
-import type { MurmurNode } from '../node.js';
+import type { ApiHost } from './api-host.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
 import { mediaType, readBody } from './body.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -46,7 +46,7 @@ export class ApiServer {
   private readonly guard: RequestGuard;
 
   constructor(
-    private readonly node: MurmurNode,
+    private readonly node: ApiHost,
     opts: ApiServerOptions,
   ) {
     this.guard = new RequestGuard(node.config.apiAllowedHosts, opts.token);
@@ -138,7 +138,7 @@ export class ApiServer {
     }
     const body = await readBody(req, SUBMIT_MAX_BODY_BYTES);
     const bytes = type === 'application/json' ? parseJsonUpdate(body) : body;
-    let result: Awaited<ReturnType<MurmurNode['submit']>>;
+    let result: Awaited<ReturnType<ApiHost['submit']>>;
     try {
       result = await this.node.submit(bytes);
     } catch (err) {

@@ -1,6 +1,6 @@
 import { MAX_UPDATE_BYTES, formatDecimal, fromHex, MurmurArgumentError, type AttestationView } from '../../crdt/index.js';
 import * as Y from 'yjs';
-import type { MurmurNode } from '../node.js';
+import type { ApiHost } from './api-host.js';
 import { renderMetrics } from '../metrics.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
 
@@ -53,7 +53,7 @@ export function attestationJson(a: AttestationView): Record<string, unknown> {
   };
 }
 
-export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): Reply | null {
+export function readRoutes(node: ApiHost, path: string, q: URLSearchParams): Reply | null {
   const log = node.log;
   if (path === '/health') {
     // Liveness, and why writes are refused (503) when they are: the store failing, or stopping.
@@ -176,7 +176,7 @@ export function readRoutes(node: MurmurNode, path: string, q: URLSearchParams): 
   return null;
 }
 
-function knownDoc(node: MurmurNode, name: string): Y.Doc {
+function knownDoc(node: ApiHost, name: string): Y.Doc {
   if (!node.log.state.docNames().includes(name)) throw new ApiError(404, ApiErrorCode.NotFound, `no document ${name}`);
   return node.docs.doc(name);
 }

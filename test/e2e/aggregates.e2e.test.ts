@@ -69,15 +69,15 @@ test('two nodes (CPU and auto backend) serve identical feed and delta aggregates
       if (r.status !== 200) refused = r;
     }
     assert.equal(refused?.status, 422, 'the budget runs out');
-    assert.equal((refused?.body.error as { code: string }).code, 'BUDGET_EXCEEDED');
+    assert.equal((refused?.body.error as { code: string }).code, 'budget-exceeded');
 
     const bad: [string, number, string][] = [
       ['/v1/aggregates/feed', 400, 'bad-request'],
       ['/v1/aggregates/delta?stream=model-a&round=x', 400, 'bad-request'],
       ['/v1/aggregates/delta?stream=model-a&round=3&rule=avg', 400, 'bad-request'],
-      ['/v1/aggregates/delta?stream=model-a&round=3&rule=mean&sigma=1', 400, 'BAD_PARAMETER'],
-      ['/v1/aggregates/delta?stream=model-a&round=3&rule=multi-krum&f=2', 400, 'BAD_PARAMETER'],
-      ['/v1/aggregates/delta?stream=nothing&round=1', 422, 'BAD_SHAPE'],
+      ['/v1/aggregates/delta?stream=model-a&round=3&rule=mean&sigma=1', 400, 'bad-parameter'],
+      ['/v1/aggregates/delta?stream=model-a&round=3&rule=multi-krum&f=2', 400, 'bad-parameter'],
+      ['/v1/aggregates/delta?stream=nothing&round=1', 422, 'bad-shape'],
     ];
     for (const [path, status, code] of bad) {
       const r = await get(a, path);
