@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   kernels: () => import('./kernels.js'),
   compression: () => import('./compression.js'),
   doc: () => import('./doc.js'),
+  memory: () => import('./memory.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -20,6 +20,8 @@ export const STORE_RETRY_BASE_MS = 50;
 export const STORE_RETRY_MAX_MS = 5_000;
 /** Records read and sent for verification at once during replay (the next batch is read meanwhile). */
 export const REPLAY_BATCH_RECORDS = 2_048;
+/** Batches being verified at once during replay, beyond the one being applied (at most this x 2 048 records in memory). */
+export const REPLAY_VERIFY_AHEAD = 4;
 
 const KEY_BYTES = 4 + 32;
 
@@ -193,7 +195,13 @@ export class UpdateStore {
         else corrupt.push({ key: Buffer.from(keys[i]!).toString('hex'), reason: problem });
       }
     };
-    let prev: { keys: Uint8Array[]; values: Uint8Array[]; flags: Promise<SignatureCheck[]> } | null = null;
+    // Up to REPLAY_VERIFY_AHEAD batches are verified while the oldest is applied: a batch this
+    // large goes to one worker alone, so one in flight would leave the other cores idle.
+    const ahead: { keys: Uint8Array[]; values: Uint8Array[]; flags: Promise<SignatureCheck[]> }[] = [];
+    const applyOldest = async (): Promise<void> => {
+      const b = ahead.shift()!;
+      apply(b.keys, b.values, await b.flags.catch((): SignatureCheck[] => []));
+    };
     try {
       let keys: Uint8Array[] = [];
       let values: Uint8Array[] = [];
@@ -201,19 +209,18 @@ export class UpdateStore {
         keys.push(key);
         values.push(value);
         if (keys.length < REPLAY_BATCH_RECORDS) continue;
-        const next = { keys, values, flags: checks(values) };
-        if (prev !== null) apply(prev.keys, prev.values, await prev.flags);
-        prev = next;
+        const flags = checks(values);
+        flags.catch(() => undefined); // awaited in applyOldest
+        ahead.push({ keys, values, flags });
+        if (ahead.length > REPLAY_VERIFY_AHEAD) await applyOldest();
         keys = [];
         values = [];
       }
-      if (prev !== null) apply(prev.keys, prev.values, await prev.flags);
-      prev = null;
-      if (keys.length > 0) apply(keys, values, await checks(values));
+      if (keys.length > 0) ahead.push({ keys, values, flags: checks(values) });
     } catch (err) {
       engineError = err instanceof Error ? err.message : String(err);
-      if (prev !== null) apply(prev.keys, prev.values, await prev.flags.catch(() => []));
     }
+    while (ahead.length > 0) await applyOldest();
     return { records, applied, corrupt, engineError };
   }
 
