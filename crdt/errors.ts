@@ -9,6 +9,8 @@ export enum RejectCode {
   BadId = 'bad-id',
   UnknownKind = 'unknown-kind',
   BadPayload = 'bad-payload',
+  /** A delta that declares a clip norm carries values beyond what clipping plus its declared noise allows (§4, kind 2). */
+  ClipExceeded = 'clip-exceeded',
   BadSeq = 'bad-seq',
   BadDeps = 'bad-deps',
   DepRejected = 'dep-rejected',

@@ -29,9 +29,6 @@ export interface NodeConfig {
   kernelBackend: BackendChoice;
   /** Destroy an idle WebGPU device after this long (a live Dawn device can poll a core). */
   gpuIdleMs: number;
-  /** Differential-privacy budget per delta stream: epsilon at delta (zCDP accounting). */
-  privacyEpsilon: number;
-  privacyDelta: number;
   /** Public keys (hex) that may create, reassign and settle registry entries. Same on every node of a network. */
   registryAuthorities: string[];
   /** Scheduling priority (nice, 0..19) of the signature-checking worker threads (Linux). */
@@ -60,8 +57,6 @@ export const DEFAULT_CONFIG: NodeConfig = {
   apiRateLimitPerS: 200,
   kernelBackend: 'auto',
   gpuIdleMs: 5_000,
-  privacyEpsilon: 10,
-  privacyDelta: 1e-6,
   registryAuthorities: [],
   verifierNice: 19,
   apiAllowedHosts: [],
@@ -125,8 +120,6 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
   if (typeof c.storeSync !== 'boolean') throw new ConfigError('storeSync', 'true or false', c.storeSync);
   if (typeof c.logLevel !== 'string' || !LOG_LEVELS.includes(c.logLevel)) throw new ConfigError('logLevel', LOG_LEVELS.join(' | '), c.logLevel);
   if (!BACKEND_CHOICES.includes(c.kernelBackend as BackendChoice)) throw new ConfigError('kernelBackend', BACKEND_CHOICES.join(' | '), c.kernelBackend);
-  if (typeof c.privacyEpsilon !== 'number' || !(c.privacyEpsilon > 0 && c.privacyEpsilon <= 1000)) throw new ConfigError('privacyEpsilon', 'a number in (0, 1000]', c.privacyEpsilon);
-  if (typeof c.privacyDelta !== 'number' || !(c.privacyDelta > 0 && c.privacyDelta < 1)) throw new ConfigError('privacyDelta', 'a number in (0, 1)', c.privacyDelta);
   return {
     dataDir: str(c.dataDir, 'dataDir'),
     networkId,
@@ -143,8 +136,6 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
     apiRateLimitPerS: int(c.apiRateLimitPerS, 'apiRateLimitPerS', 1, 1_000_000),
     kernelBackend: c.kernelBackend as BackendChoice,
     gpuIdleMs: int(c.gpuIdleMs, 'gpuIdleMs', 100, 3_600_000),
-    privacyEpsilon: c.privacyEpsilon,
-    privacyDelta: c.privacyDelta,
     registryAuthorities: keys(c.registryAuthorities, 'registryAuthorities'),
     verifierNice: int(c.verifierNice, 'verifierNice', 0, 19),
     apiAllowedHosts: hostNames(c.apiAllowedHosts, 'apiAllowedHosts'),
@@ -196,8 +187,6 @@ export function configTemplate(overrides: Partial<NodeConfig> = {}): string {
     line('HTTP requests per second allowed per client address.', 'apiRateLimitPerS') +
     line('Aggregation kernels: auto (WebGPU if an adapter exists, else CPU) | webgpu | cpu.', 'kernelBackend') +
     line('Destroy an idle WebGPU device after this many milliseconds.', 'gpuIdleMs') +
-    line('Differential-privacy budget per delta stream: epsilon ...', 'privacyEpsilon') +
-    line('... at this delta (zCDP accounting of Gaussian noise releases).', 'privacyDelta') +
     line('Keys that may create, reassign and settle registry entries (same list on every node).', 'registryAuthorities') +
     line('Priority (nice 0..19, Linux) of the signature-checking threads: 19 lets the event loop go first.', 'verifierNice') +
     line('Host names the API answers besides IP literals and localhost (for a proxy or a DNS name; guards against DNS rebinding).', 'apiAllowedHosts') +

@@ -1,9 +1,11 @@
 import { ByteWriter } from '../bytes.js';
-import { MurmurArgumentError } from '../errors.js';
+import { DecodeError, MurmurArgumentError, RejectCode } from '../errors.js';
 import type { OpKind } from './registry.js';
 import { payloadReader, readIdent, writeIdent } from './fields.js';
 
 export const KIND_DELTA = 2;
+/** Marks the optional trailer that declares local DP (DeltaPrivacy). */
+const PRIVACY_TAG = 1;
 /** Largest model or plan vector a delta may address (coordinates). */
 export const MAX_DELTA_DIMENSION = 2 ** 28;
 export const MIN_INT8_BLOCK = 16;
@@ -14,6 +16,40 @@ export enum DeltaEncoding {
   F32 = 0,
   /** ceil(count / blockSize) finite non-negative f32 scales, then `count` int8 values in -127..127. */
   Int8 = 1,
+}
+
+/**
+ * Tail allowance of the noise bound, in standard deviations: an honest slice's Gaussian noise has
+ * L2 norm above sigma * (sqrt(count) + t) with probability at most exp(-t^2 / 2), about 1e-14 at 8.
+ */
+export const DELTA_NOISE_TAIL_SIGMAS = 8;
+
+/**
+ * What a contributor declares of the local differential privacy it applied: its whole vector was
+ * clipped to L2 norm `clipNorm`, then Gaussian noise of std `noiseMultiplier * clipNorm` was added
+ * to every coordinate (docs/PRIVACY.md).
+ */
+export interface DeltaPrivacy {
+  readonly clipNorm: number;
+  readonly noiseMultiplier: number;
+}
+
+/** Largest L2 norm a declared delta of `count` coordinates may carry: clip, plus the noise's high-probability bound. */
+export function declaredNormBound(p: DeltaPrivacy, count: number): number {
+  return p.clipNorm * (1 + p.noiseMultiplier * (Math.sqrt(count) + DELTA_NOISE_TAIL_SIGMAS));
+}
+
+/** L2 norm of a slice's values (f32, or int8 x scale), in float64. */
+export function sliceNorm(encoding: DeltaEncoding, count: number, blockSize: number, data: Uint8Array): number {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let sum = 0;
+  if (encoding === DeltaEncoding.F32) {
+    for (let i = 0; i < count; i++) sum += view.getFloat32(i * 4, true) ** 2;
+  } else {
+    const blocks = Math.ceil(count / blockSize);
+    for (let i = 0; i < count; i++) sum += (view.getInt8(blocks * 4 + i) * view.getFloat32(Math.floor(i / blockSize) * 4, true)) ** 2;
+  }
+  return Math.sqrt(sum);
 }
 
 /**
@@ -32,6 +68,8 @@ export interface Delta {
   /** Int8 only; 0 for F32. */
   readonly blockSize: number;
   readonly data: Uint8Array;
+  /** Declared local DP, or absent (a delta sent without it). */
+  readonly privacy?: DeltaPrivacy;
 }
 
 export function deltaDataBytes(encoding: DeltaEncoding, count: number, blockSize: number): number {
@@ -79,10 +117,24 @@ export const deltaKind: OpKind<Delta> = {
       if (blockSize < MIN_INT8_BLOCK || !isPowerOfTwo(blockSize)) throw r.fail(`blockSize must be a power of two in ${MIN_INT8_BLOCK}..${MAX_INT8_BLOCK}`);
     }
     const data = r.bytes(deltaDataBytes(encoding, count, blockSize));
+    let privacy: DeltaPrivacy | undefined;
+    if (r.remaining > 0) {
+      if (r.u8() !== PRIVACY_TAG) throw r.fail('unknown delta trailer');
+      const f = r.bytes(16);
+      const v = new DataView(f.buffer, f.byteOffset, 16);
+      privacy = { clipNorm: v.getFloat64(0, true), noiseMultiplier: v.getFloat64(8, true) };
+      if (!(Number.isFinite(privacy.clipNorm) && privacy.clipNorm > 0)) throw r.fail('clipNorm must be finite and > 0');
+      if (!(Number.isFinite(privacy.noiseMultiplier) && privacy.noiseMultiplier >= 0) || Object.is(privacy.noiseMultiplier, -0)) throw r.fail('noiseMultiplier must be finite and >= 0');
+    }
     r.finish();
     const problem = checkData(encoding, count, blockSize, data);
     if (problem !== null) throw r.fail(problem);
-    return { stream, round, dimension, offset, encoding, sampleWeight, count, blockSize, data };
+    if (privacy !== undefined) {
+      const norm = sliceNorm(encoding, count, blockSize, data);
+      const bound = declaredNormBound(privacy, count);
+      if (!(norm <= bound)) throw new DecodeError(RejectCode.ClipExceeded, `slice norm ${norm} exceeds ${bound}, the bound of clip ${privacy.clipNorm} with noise multiplier ${privacy.noiseMultiplier}`);
+    }
+    return { stream, round, dimension, offset, encoding, sampleWeight, count, blockSize, data, ...(privacy !== undefined ? { privacy } : {}) };
   },
   encode(d) {
     const w = new ByteWriter(64 + d.data.length);
@@ -93,7 +145,15 @@ export const deltaKind: OpKind<Delta> = {
     if (d.data.length !== deltaDataBytes(d.encoding, d.count, d.blockSize)) {
       throw new MurmurArgumentError('data', `${deltaDataBytes(d.encoding, d.count, d.blockSize)} bytes for this encoding and count`);
     }
-    const bytes = w.bytes(d.data).finish();
+    w.bytes(d.data);
+    if (d.privacy !== undefined) {
+      const f = new Uint8Array(16);
+      const v = new DataView(f.buffer);
+      v.setFloat64(0, d.privacy.clipNorm, true);
+      v.setFloat64(8, d.privacy.noiseMultiplier, true);
+      w.u8(PRIVACY_TAG).bytes(f);
+    }
+    const bytes = w.finish();
     deltaKind.decode(bytes); // the encoder never emits what the decoder would refuse
     return bytes;
   },

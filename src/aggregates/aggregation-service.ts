@@ -1,8 +1,6 @@
-import { join } from 'node:path';
-import { KernelRunner, PrivacyAccountant, type KernelEvent } from '../../kernels/index.js';
+import { KernelRunner, type KernelEvent } from '../../kernels/index.js';
 import type { NodeConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { PrivacyLedger } from './privacy-ledger.js';
 
 /** Counters of the kernel runner, rendered by src/metrics.ts. */
 export interface KernelMetrics {
@@ -13,18 +11,14 @@ export interface KernelMetrics {
 }
 
 /**
- * The node's kernel runner and privacy accountant (its spend kept in `<dataDir>/privacy.json`),
- * with events turned into logs and metrics.
+ * The node's kernel runner, with events turned into logs and metrics. The node spends no privacy
+ * budget: it adds no noise (contributors do, and keep their own accountant; docs/PRIVACY.md).
  */
 export class AggregationService {
   readonly runner: KernelRunner;
-  readonly accountant: PrivacyAccountant;
-  private readonly ledger: PrivacyLedger;
   readonly metrics: KernelMetrics = { runs: {}, fallbacks: {}, deviceCreated: 0, deviceLost: 0 };
 
   constructor(config: NodeConfig, logger: Logger) {
-    this.ledger = new PrivacyLedger(join(config.dataDir, 'privacy.json'));
-    this.accountant = new PrivacyAccountant({ epsilon: config.privacyEpsilon, delta: config.privacyDelta }, this.ledger.load());
     const warnOnFallback = config.kernelBackend === 'webgpu';
     this.runner = new KernelRunner({
       backend: config.kernelBackend,
@@ -44,11 +38,6 @@ export class AggregationService {
         }
       },
     });
-  }
-
-  /** Charges a noisy release to its stream; the spend is on disk before this returns. */
-  chargePrivacy(stream: string, sensitivity: number, sigma: number): { rho: number; epsilon: number } {
-    return this.accountant.charge(stream, sensitivity, sigma, (s, rho) => this.ledger.save([...this.accountant.entries().filter(([k]) => k !== s), [s, rho]]));
   }
 
   count(backend: string): void {

@@ -1,8 +1,7 @@
-import { DeltaEncoding, type DeltaView } from '../../crdt/index.js';
+import { DeltaEncoding, declaredNormBound, type DeltaPrivacy, type DeltaView } from '../../crdt/index.js';
 import {
   aggregateDeltas,
   check,
-  drawKey,
   KernelErrorCode,
   MAX_DELTA_WEIGHT,
   MAX_DELTAS,
@@ -20,11 +19,9 @@ export interface DeltaQuery {
   readonly trim?: number;
   readonly f?: number;
   readonly clipNorm?: number;
-  /** Gaussian noise std (mean rule with clipNorm only); charged to the stream's privacy budget. */
-  readonly sigma?: number;
 }
 
-type Reason = 'incomplete' | 'overlapping' | 'inconsistent' | 'dimension-mismatch' | 'over-limit';
+type Reason = 'incomplete' | 'overlapping' | 'inconsistent' | 'dimension-mismatch' | 'over-limit' | 'clip-exceeded';
 
 /** Decodes one slice (F32 or Int8 x scale) into `into` at its offset. */
 function decodeSlice(d: DeltaView, into: Float32Array): void {
@@ -37,11 +34,28 @@ function decodeSlice(d: DeltaView, into: Float32Array): void {
   for (let i = 0; i < d.count; i++) into[d.offset + i] = view.getInt8(blocks * 4 + i) * view.getFloat32(Math.floor(i / d.blockSize) * 4, true);
 }
 
+/** L2 norms of 4 096-coordinate chunks (float64), so Math.hypot never gets millions of arguments. */
+function chunkNorms(v: Float32Array): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < v.length; k += 4_096) {
+    let s = 0;
+    for (let i = k; i < Math.min(v.length, k + 4_096); i++) s += v[i]! * v[i]!;
+    out.push(Math.sqrt(s));
+  }
+  return out;
+}
+
 interface Contribution {
   author: string;
   updateIds: string[];
   weight: number;
   values: Float32Array;
+  /** The local DP its slices declare (all the same), or null. */
+  privacy: DeltaPrivacy | null;
+}
+
+function samePrivacy(a: DeltaPrivacy | undefined, b: DeltaPrivacy | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.clipNorm === b.clipNorm && a.noiseMultiplier === b.noiseMultiplier);
 }
 
 /**
@@ -61,7 +75,8 @@ function contributions(all: readonly DeltaView[]): { used: Contribution[]; exclu
   for (const [author, slices] of [...byAuthor].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const dim = slices[0]!.dimension;
     const weight = slices[0]!.sampleWeight;
-    if (slices.some((s) => s.dimension !== dim || s.sampleWeight !== weight)) {
+    const privacy = slices[0]!.privacy;
+    if (slices.some((s) => s.dimension !== dim || s.sampleWeight !== weight || !samePrivacy(s.privacy, privacy))) {
       excluded.push({ author, reason: 'inconsistent' });
       continue;
     }
@@ -81,7 +96,12 @@ function contributions(all: readonly DeltaView[]): { used: Contribution[]; exclu
     check(dim <= MAX_DIMENSION, KernelErrorCode.BadShape, 'dimension', `at most ${MAX_DIMENSION} coordinates can be aggregated, got ${dim}`);
     const values = new Float32Array(dim);
     for (const s of slices) decodeSlice(s, values);
-    complete.push({ author, updateIds: [...new Set(slices.map((s) => s.updateId))].sort(), weight: Math.min(weight, MAX_DELTA_WEIGHT), values });
+    // Each slice passed its own bound on validation; the whole vector must pass the whole bound.
+    if (privacy !== undefined && !(Math.hypot(...chunkNorms(values)) <= declaredNormBound(privacy, dim))) {
+      excluded.push({ author, reason: 'clip-exceeded' });
+      continue;
+    }
+    complete.push({ author, updateIds: [...new Set(slices.map((s) => s.updateId))].sort(), weight: Math.min(weight, MAX_DELTA_WEIGHT), values, privacy: privacy ?? null });
   }
   const votes = new Map<number, number>();
   for (const c of complete) votes.set(c.values.length, (votes.get(c.values.length) ?? 0) + 1);
@@ -95,7 +115,11 @@ function contributions(all: readonly DeltaView[]): { used: Contribution[]; exclu
   return { used, excluded };
 }
 
-/** The aggregate of (stream, round) by `q.rule`, with provenance, privacy spend and digest. */
+/**
+ * The aggregate of (stream, round) by `q.rule`, with provenance and digest. A pure function of the
+ * signed deltas: the node adds no noise (noise every node could recompute protects nobody;
+ * contributors add their own, docs/PRIVACY.md).
+ */
 export async function deltaAggregate(svc: AggregationService, all: readonly DeltaView[], q: DeltaQuery) {
   const { used, excluded } = contributions(all);
   check(used.length > 0, KernelErrorCode.BadShape, 'deltas', `no complete delta for ${q.stream} round ${q.round}`);
@@ -106,23 +130,13 @@ export async function deltaAggregate(svc: AggregationService, all: readonly Delt
     ...(q.f !== undefined ? { f: q.f } : {}),
     ...(q.clipNorm !== undefined ? { clipNorm: q.clipNorm } : {}),
   };
-  let privacy: { sigma: number; sensitivity: number; epsilonSpent: number; epsilonBudget: number; delta: number } | null = null;
-  if (q.sigma !== undefined) {
-    check(q.rule === 'mean' && q.clipNorm !== undefined, KernelErrorCode.BadParameter, 'sigma', 'noise needs rule=mean and a clip norm (it bounds the sensitivity)');
-    const total = used.reduce((s, c) => s + c.weight, 0);
-    const sensitivity = (q.clipNorm * Math.max(...used.map((c) => c.weight))) / total;
-    const spent = svc.chargePrivacy(q.stream, sensitivity, q.sigma);
-    privacy = { sigma: q.sigma, sensitivity, epsilonSpent: spent.epsilon, epsilonBudget: svc.accountant.budget.epsilon, delta: svc.accountant.budget.delta };
-    Object.assign(opts, { noise: { sigma: q.sigma, key: drawKey('dp-noise', q.stream, q.round) } });
-  }
   const res = await aggregateDeltas(svc.runner, used.map((c) => c.values), opts);
   svc.count(res.backend);
   const bytes = new Uint8Array(res.values.buffer, res.values.byteOffset, res.values.byteLength);
-  const inputs = used.map((c, i) => ({ author: c.author, updateIds: c.updateIds, weight: c.weight, selected: res.selected.includes(i), clipFactor: res.clipFactors[i]! }));
-  const body = { stream: q.stream, round: q.round, rule: q.rule, trim: q.trim ?? null, f: q.f ?? null, clipNorm: q.clipNorm ?? null, sigma: q.sigma ?? null, dimension: res.values.length, inputs, excluded };
+  const inputs = used.map((c, i) => ({ author: c.author, updateIds: c.updateIds, weight: c.weight, selected: res.selected.includes(i), clipFactor: res.clipFactors[i]!, privacy: c.privacy }));
+  const body = { stream: q.stream, round: q.round, rule: q.rule, trim: q.trim ?? null, f: q.f ?? null, clipNorm: q.clipNorm ?? null, dimension: res.values.length, inputs, excluded };
   return {
     ...body,
-    privacy,
     backend: res.backend,
     ...(res.fallback !== undefined ? { fallback: res.fallback } : {}),
     valuesF32Base64: Buffer.from(bytes).toString('base64'),

@@ -10,6 +10,7 @@ import { UpdateStore } from '../store/update-store.js';
 import { ApiCallError, getJson, type ApiTarget } from './api-client.js';
 import { attest } from './attest.js';
 import { registrySet } from './registry.js';
+import { readValues, submitDelta } from './delta.js';
 
 const USAGE = `usage: murmur <command> [flags]
 
@@ -27,11 +28,16 @@ const USAGE = `usage: murmur <command> [flags]
   aggregate     --feed F [--from MS] [--to MS] [--api URL]
                                                         a feed's aggregate (Pyth-style price, confidence, outliers)
   aggregate     --stream S --round N [--rule mean|median|trimmed-mean|multi-krum]
-                [--trim B] [--f N] [--clip C] [--sigma S] [--api URL]
+                [--trim B] [--f N] [--clip C] [--api URL]
                                                         a delta round's aggregate (values as base64 f32)
   registry      [--api URL]                             the registry: feeds, adapters, schemas, disputes
   registry-set  --key F --kind feed|adapter|schema --id ID --version N --body JSON [--owner HEX] [--api URL]
                                                         sign a registry change locally and submit it
+  delta         --key F --stream S --round N (--values-json '[...]' | --values-f32 FILE) --clip C
+                --noise-multiplier Z [--weight W] [--epsilon E] [--delta D] [--api URL]
+                                                        local DP: clip to L2 norm C, add N(0, (Z C)^2) noise from
+                                                        the CSPRNG, charge the key's own budget (F.privacy.json,
+                                                        default epsilon 10 at delta 1e-6), sign and submit
 
   Commands that call a node take --api URL (default http://127.0.0.1:7070) and --token-file F, the
   bearer token of a node whose config sets apiTokenFile (default: $MURMUR_API_TOKEN_FILE, else
@@ -123,7 +129,7 @@ async function verifyStore(argv: string[]): Promise<number> {
 
 /** `murmur aggregate` flags to an API URL and path (validation of values is the node's). */
 function aggregatePath(argv: string[]): [ApiTarget, string] {
-  const names = ['feed', 'from', 'to', 'stream', 'round', 'rule', 'trim', 'f', 'clip', 'sigma'] as const;
+  const names = ['feed', 'from', 'to', 'stream', 'round', 'rule', 'trim', 'f', 'clip'] as const;
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -206,6 +212,38 @@ async function main(argv: string[]): Promise<number> {
         if (v[req] === undefined) throw new ConfigError(`--${req}`, 'required (murmur help)');
       }
       print(await registrySet({ key: v.key!, api: apiTarget(v), kind: v.kind!, id: v.id!, version: v.version!, body: v.body!, ...(v.owner !== undefined ? { owner: v.owner } : {}) }));
+      return 0;
+    }
+    case 'delta': {
+      const opts = ['key', 'api', 'token-file', 'stream', 'round', 'values-json', 'values-f32', 'clip', 'noise-multiplier', 'weight', 'epsilon', 'delta'] as const;
+      const { values } = parseArgs({ args: rest, strict: true, options: Object.fromEntries(opts.map((o) => [o, { type: 'string' as const }])) });
+      const v = values as Record<string, string | undefined>;
+      for (const req of ['key', 'stream', 'round', 'clip', 'noise-multiplier'] as const) {
+        if (v[req] === undefined) throw new ConfigError(`--${req}`, 'required (murmur help)');
+      }
+      const number = (name: string, def?: number): number => {
+        const s = v[name];
+        const n = s === undefined ? def : Number(s);
+        if (n === undefined || !Number.isFinite(n) || s?.trim() === '') throw new ConfigError(`--${name}`, 'a number', s);
+        return n;
+      };
+      const round = number('round');
+      const weight = number('weight', 1);
+      if (!Number.isSafeInteger(round) || round < 0) throw new ConfigError('--round', 'an integer >= 0', v.round);
+      if (!Number.isSafeInteger(weight) || weight < 1) throw new ConfigError('--weight', 'an integer >= 1', v.weight);
+      print(
+        await submitDelta({
+          key: v.key!,
+          api: apiTarget(v),
+          stream: v.stream!,
+          round,
+          values: readValues(v['values-json'], v['values-f32']),
+          privacy: { clipNorm: number('clip'), noiseMultiplier: number('noise-multiplier') },
+          sampleWeight: weight,
+          epsilon: number('epsilon', 10),
+          delta: number('delta', 1e-6),
+        }),
+      );
       return 0;
     }
     case 'aggregate':

@@ -4,8 +4,6 @@ import { feedAggregate } from '../aggregates/feed-aggregate.js';
 import type { ApiHost } from './api-host.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
 import type { Reply } from './routes.js';
-import type { IncomingMessage } from 'node:http';
-import type { RequestGuard } from './request-guard.js';
 
 /** Aggregations computed at once; more get 503 (each may hold a kernel run of up to 1 GiB). */
 export const AGGREGATE_MAX_CONCURRENT = 2;
@@ -34,20 +32,13 @@ function asApiError(err: unknown): unknown {
 export class AggregateRoutes {
   private running = 0;
 
-  constructor(
-    private readonly node: ApiHost,
-    private readonly guard: RequestGuard,
-  ) {}
+  constructor(private readonly node: ApiHost) {}
 
-  /** GET /v1/aggregates/feed, /v1/aggregates/delta, /v1/kernels; null for other paths. */
-  async handle(path: string, q: URLSearchParams, req: IncomingMessage): Promise<Reply | null> {
+  /** GET /v1/aggregates/feed, /v1/aggregates/delta, /v1/kernels; null for other paths. None spends anything: they are reads. */
+  async handle(path: string, q: URLSearchParams): Promise<Reply | null> {
     const svc = this.node.aggregates;
     if (path === '/v1/kernels') {
       return { status: 200, body: { ...svc.runner.describe(), runs: svc.metrics.runs, fallbacks: svc.metrics.fallbacks } };
-    }
-    if (path === '/v1/privacy') {
-      const stream = required(q.get('stream'), 'stream', 'stream=model-a');
-      return { status: 200, body: { stream, ...svc.accountant.spent(stream) } };
     }
     if (path !== '/v1/aggregates/feed' && path !== '/v1/aggregates/delta') return null;
     if (this.running >= AGGREGATE_MAX_CONCURRENT) throw new ApiError(503, ApiErrorCode.Unavailable, 'aggregations are busy; retry shortly');
@@ -66,9 +57,10 @@ export class AggregateRoutes {
       const trim = num(q, 'trim', { min: 0, max: 0.5 });
       const f = num(q, 'f', { int: true, min: 0, max: 64 });
       const clipNorm = num(q, 'clip', { min: 0 });
-      const sigma = num(q, 'sigma', { min: 0 });
-      if (sigma !== undefined && sigma > 0) this.guard.checkToken(req); // spends a privacy budget: a write
-      const query = { stream, round, rule, ...(trim !== undefined ? { trim } : {}), ...(f !== undefined ? { f } : {}), ...(clipNorm !== undefined ? { clipNorm } : {}), ...(sigma !== undefined ? { sigma } : {}) };
+      if (q.has('sigma')) {
+        throw new ApiError(400, ApiErrorCode.NodeNoiseRemoved, 'sigma: nodes add no noise (noise every node could recompute protects nobody); contributors add their own: murmur delta --noise-multiplier (docs/PRIVACY.md)');
+      }
+      const query = { stream, round, rule, ...(trim !== undefined ? { trim } : {}), ...(f !== undefined ? { f } : {}), ...(clipNorm !== undefined ? { clipNorm } : {}) };
       return { status: 200, body: await deltaAggregate(svc, this.node.log.state.deltas(stream, round), query) };
     } catch (err) {
       throw asApiError(err);

@@ -18,6 +18,8 @@ export enum ApiErrorCode {
   BadOrigin = 'bad-origin',
   /** A write without the configured bearer token. */
   Unauthorized = 'unauthorized',
+  /** A read asked for node-side noise, which no longer exists (docs/PRIVACY.md). */
+  NodeNoiseRemoved = 'node-noise-removed',
   /** The request target is not a parseable path. */
   BadTarget = 'bad-target',
 }

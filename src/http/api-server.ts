@@ -50,7 +50,7 @@ export class ApiServer {
     opts: ApiServerOptions,
   ) {
     this.guard = new RequestGuard(node.config.apiAllowedHosts, opts.token);
-    this.aggregates = new AggregateRoutes(node, this.guard);
+    this.aggregates = new AggregateRoutes(node);
     this.limiter = new RateLimiter(node.config.apiRateLimitPerS);
     const requestTimeout = opts.requestTimeoutMs ?? API_REQUEST_TIMEOUT_MS;
     this.server = createServer(
@@ -124,7 +124,7 @@ export class ApiServer {
       return this.submit(req);
     }
     if (req.method !== 'GET') throw new ApiError(405, ApiErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${url.pathname}`);
-    const r = readRoutes(this.node, url.pathname, url.searchParams) ?? (await this.aggregates.handle(url.pathname, url.searchParams, req));
+    const r = readRoutes(this.node, url.pathname, url.searchParams) ?? (await this.aggregates.handle(url.pathname, url.searchParams));
     if (r === null) throw new ApiError(404, ApiErrorCode.NotFound, `no route ${url.pathname}`);
     return r;
   }

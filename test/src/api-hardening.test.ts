@@ -103,8 +103,6 @@ test('writes need the bearer token from apiTokenFile; reads do not', async () =>
         assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'unauthorized', `${label}: typed code`);
       }
       assert.equal(node.log.size, 0, 'nothing was accepted without the token');
-      const spend = await fetch(`${api}/v1/aggregates/delta?stream=s&round=1&sigma=1`);
-      assert.equal(spend.status, 401, 'a read that would spend a privacy budget is a write');
       assert.equal((await fetch(`${api}/v1/status`)).status, 200, 'reads need no token');
       const ok = await post(`Bearer ${token}`);
       assert.equal(ok.status, 200, 'the token lets the write through');

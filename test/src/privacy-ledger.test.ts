@@ -3,36 +3,34 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KernelError, KernelErrorCode, PrivacyAccountant } from '../../kernels/index.js';
-import { AggregationService } from '../../src/aggregates/aggregation-service.js';
-import { PrivacyLedger } from '../../src/aggregates/privacy-ledger.js';
-import { resolveConfig } from '../../src/config.js';
+import { PrivacyLedger } from '../../src/contributor/privacy-ledger.js';
+import { ContributorAccountant } from '../../src/contributor/private-delta.js';
 import { ConfigError } from '../../src/errors.js';
-import { createLogger } from '../../src/logger.js';
-import { startNode, tempDataDir } from '../helpers/cluster.js';
+import { tempDataDir } from '../helpers/cluster.js';
 
-test('the privacy spend survives a restart: a stream whose budget ran out stays refused', (t) => {
-  const dataDir = tempDataDir('privacy');
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const config = resolveConfig({ dataDir, privacyEpsilon: 1, privacyDelta: 1e-5, kernelBackend: 'cpu', logLevel: 'silent' });
-  const first = new AggregationService(config, createLogger('silent'));
+test('the contributor\'s privacy spend survives a new run: a stream whose budget ran out stays refused', (t) => {
+  const dir = tempDataDir('privacy');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'c.key.privacy.json');
+  const budget = { epsilon: 1, delta: 1e-5 };
+  const first = new ContributorAccountant(path, budget);
+  const privacy = { clipNorm: 0.1, noiseMultiplier: 20 };
   let charged = 0;
   for (; charged < 1_000; charged++) {
     try {
-      first.chargePrivacy('model-a', 0.1, 2);
+      first.charge('model-a', privacy);
     } catch (err) {
       assert.ok(err instanceof KernelError && err.code === KernelErrorCode.BudgetExceeded, `charge ${charged}: refused for the budget`);
       break;
     }
   }
   assert.ok(charged > 0 && charged < 1_000, `the budget allowed ${charged} releases, then ran out`);
-  first.chargePrivacy('model-b', 0.1, 2);
-  first.close();
-  assert.equal(statSync(join(dataDir, 'privacy.json')).mode & 0o777, 0o600, 'the ledger is private to the node');
-
-  const second = new AggregationService(config, createLogger('silent'));
-  t.after(() => second.close());
-  assert.deepEqual(second.accountant.entries(), first.accountant.entries(), 'the restarted node knows every stream it spent on');
-  assert.throws(() => second.chargePrivacy('model-a', 0.1, 2), (err: unknown) => err instanceof KernelError && err.code === KernelErrorCode.BudgetExceeded, 'still refused after the restart');
+  first.charge('model-b', privacy);
+  assert.equal(statSync(path).mode & 0o777, 0o600, 'the ledger is private to the contributor');
+  const second = new ContributorAccountant(path, budget);
+  assert.deepEqual(second.spent('model-a'), first.spent('model-a'), 'a new run knows every stream it spent on');
+  assert.throws(() => second.charge('model-a', privacy), (err: unknown) => err instanceof KernelError && err.code === KernelErrorCode.BudgetExceeded, 'still refused in the new run');
+  assert.throws(() => second.charge('model-c', { clipNorm: 1, noiseMultiplier: 0 }), (err: unknown) => err instanceof KernelError && err.code === KernelErrorCode.BadParameter, 'a release without noise is not accounted for: refused');
 });
 
 test('a charge whose commit fails records nothing', () => {
@@ -45,7 +43,7 @@ test('a charge whose commit fails records nothing', () => {
   assert.equal(acc.entries().length, 1, 'a committed charge is recorded');
 });
 
-test('an unreadable ledger stops the node at start-up with the path and what is expected', (t) => {
+test('an unreadable ledger is refused with the path and what is expected', (t) => {
   const dataDir = tempDataDir('privacy-bad');
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const path = join(dataDir, 'privacy.json');
@@ -61,17 +59,6 @@ test('an unreadable ledger stops the node at start-up with the path and what is 
   }
   new PrivacyLedger(path).save([['s', 0.5]]);
   assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { version: 1, rho: { s: 0.5 } }, 'the saved form');
-});
-
-test('a node refuses to start on an unreadable ledger and leaves nothing half-started', async (t) => {
-  const dataDir = tempDataDir('privacy-start');
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  writeFileSync(join(dataDir, 'privacy.json'), '{"version": 1, "rho": {"s": "lots"}}');
-  await assert.rejects(startNode(dataDir), (err: unknown) => err instanceof ConfigError && /rho\.s/.test(err.message), 'ConfigError naming the entry');
-  rmSync(join(dataDir, 'privacy.json'));
-  // The store was closed on the way out: a second start opens it (LevelDB holds a lock while open).
-  const node = await startNode(dataDir);
-  await node.stop();
 });
 
 test('the ledger is never written past its bound: the charge is refused and the file on disk stays readable', (t) => {

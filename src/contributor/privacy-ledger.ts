@@ -4,18 +4,18 @@ import { KernelError, KernelErrorCode } from '../../kernels/index.js';
 import { ConfigError } from '../errors.js';
 
 /**
- * Largest ledger file: read at start-up, and never written larger (a charge that would need more is
- * refused with budget-exceeded, so no node writes a ledger it would then refuse to start with).
+ * Largest ledger file: read before every release, and never written larger (a charge that would
+ * need more is refused with budget-exceeded, so no ledger is written that would then be refused).
  */
 export const PRIVACY_LEDGER_MAX_BYTES = 16 * 1024 * 1024;
 
 const FORMAT = 'a JSON object {"version": 1, "rho": {"<stream>": <rho >= 0>, ...}}; move the file away only to reset the spend on purpose';
 
 /**
- * The privacy spend of every stream, kept in `<dataDir>/privacy.json` so a restart does not hand
- * a stream its budget back. Written whole on every charge, atomically (temporary file, fsync,
- * rename, fsync of the directory), before the noisy release leaves the node. A file that cannot be
- * read as a ledger stops the node at start-up (ConfigError): starting from zero would overspend.
+ * A contributor's privacy spend per stream, kept beside its key (`<key>.privacy.json`, mode 0600)
+ * so a new run does not hand a stream its budget back. Written whole on every charge, atomically
+ * (temporary file, fsync, rename, fsync of the directory), before the noisy delta is signed. A file
+ * that cannot be read as a ledger is refused (ConfigError): starting from zero would overspend.
  */
 export class PrivacyLedger {
   constructor(
