@@ -39,6 +39,8 @@ export interface OfferOptions {
    * (a verifier worker hands it back), so the log need not hash them again.
    */
   knownId?: string;
+  /** With `knownId`: setHashElement(knownId), computed by the same trusted check (saves the main thread the expansion). */
+  knownElement?: Uint8Array;
 }
 
 /**
@@ -46,11 +48,18 @@ export interface OfferOptions {
  * not verified there (the log checks it itself); `true`, verified; a string, verified, and that
  * is the update id the check computed from the same bytes.
  */
-export type SignatureCheck = boolean | string;
+export type SignatureCheck = boolean | string | VerifiedCheck;
+
+/** A trusted check's answer with the update id and its state-digest element, both computed from the same bytes. */
+export interface VerifiedCheck {
+  readonly id: string;
+  readonly element: Uint8Array;
+}
 
 /** The offer options a SignatureCheck stands for (none when there is no answer). */
 export function checkedOffer(check: SignatureCheck | undefined): OfferOptions {
   if (typeof check === 'string') return { signatureVerified: true, knownId: check };
+  if (typeof check === 'object') return { signatureVerified: true, knownId: check.id, knownElement: check.element };
   return { signatureVerified: check === true };
 }
 
@@ -146,7 +155,7 @@ export class Log {
 
   /** Validates and, when it can, applies one update (docs/PROTOCOL.md §5). */
   offer(bytes: Uint8Array, opts: OfferOptions = {}): Outcome {
-    const { expectedId, signatureVerified = false, knownId } = opts;
+    const { expectedId, signatureVerified = false, knownId, knownElement } = opts;
     let decoded: KnownIdUpdate;
     let signed: Uint8Array | undefined;
     try {
@@ -204,12 +213,13 @@ export class Log {
       else this.stats.pendingRefused++;
       return { status: 'pending', id, missing: [...missing], held: r.held };
     }
-    return this.applyCascade(u);
+    // The element is used only now (a pending update recomputes its own when released).
+    return this.applyCascade(u, knownId === id && signatureVerified ? knownElement : undefined);
   }
 
   /** Applies `first`, then every pending update it releases; returns `first`'s outcome. */
-  private applyCascade(first: VerifiedUpdate): Outcome {
-    const firstRejection = this.apply(first);
+  private applyCascade(first: VerifiedUpdate, element?: Uint8Array): Outcome {
+    const firstRejection = this.apply(first, element);
     if (firstRejection !== null) return firstRejection;
     const released: string[] = [];
     const queue = this.pending.resolve(first.id).map((e) => e.value);
@@ -224,7 +234,7 @@ export class Log {
   }
 
   /** Causal checks and insertion of an update whose deps are all accepted. */
-  private apply(u: VerifiedUpdate): Rejection | null {
+  private apply(u: VerifiedUpdate, element?: Uint8Array): Rejection | null {
     let height = 0;
     let maxOwnSeq = 0;
     const ownDeps: UpdateRecord[] = [];
@@ -254,7 +264,7 @@ export class Log {
     for (const dep of u.deps) this.heads.delete(dep);
     this.heads.add(u.id);
     this.state.add(rec, u.ops);
-    this.setHash.add(u.id);
+    this.setHash.add(u.id, element);
     this.frontierCache = null;
     this.stats.accepted++;
     for (const fn of this.acceptListeners) fn(rec);

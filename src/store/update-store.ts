@@ -229,6 +229,7 @@ export class UpdateStore {
     const keyId = Buffer.from(key.subarray(4)).toString('hex');
     let id: string;
     if (typeof check === 'string') id = check; // the verifier hashed exactly these bytes
+    else if (typeof check === 'object') id = check.id;
     else {
       try {
         id = decodeUpdate(value).id;

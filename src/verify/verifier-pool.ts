@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { SignatureCheck } from '../../crdt/index.js';
+import { SET_HASH_ELEMENT_BYTES } from '../../crdt/set-hash.js';
 
 /** Most workers (one per core, up to this). */
 export const VERIFY_POOL_MAX_WORKERS = 4;
@@ -48,6 +49,8 @@ export interface VerifyRequest {
 export interface VerifyAnswer {
   id: number;
   checks: (string | false)[];
+  /** Per update, SET_HASH_ELEMENT_BYTES: its state-digest element (zeros where the check failed). */
+  elements: Uint8Array;
 }
 
 interface Job {
@@ -102,7 +105,7 @@ export class VerifierPool {
     worker.on('message', (m: VerifyAnswer) => {
       const job = slot.jobs.get(m.id);
       slot.jobs.delete(m.id);
-      job?.resolve(m.checks);
+      job?.resolve(m.checks.map((c, i) => (c === false ? false : { id: c, element: m.elements.subarray(i * SET_HASH_ELEMENT_BYTES, (i + 1) * SET_HASH_ELEMENT_BYTES) })));
     });
     worker.on('error', () => this.lost(slot));
     worker.on('exit', () => this.lost(slot));

@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeError } from '../../crdt/errors.js';
 import { verifyStrict } from '../../crdt/ed25519.js';
 import { decodeSignedParts } from '../../crdt/update.js';
+import { SET_HASH_ELEMENT_BYTES, setHashElement } from '../../crdt/set-hash.js';
 import type { VerifyAnswer, VerifyRequest, VerifyWorkerData } from './verifier-pool.js';
 
 /**
@@ -30,15 +31,19 @@ lowerPriority((workerData as VerifyWorkerData).nice);
 
 parentPort!.on('message', (msg: VerifyRequest) => {
   let at = 0;
-  const checks = Array.from(msg.lengths, (length): string | false => {
+  // Each verified update's state-digest element too (SetHash), so the main thread only adds lanes.
+  const elements = new Uint8Array(msg.lengths.length * SET_HASH_ELEMENT_BYTES);
+  const checks = Array.from(msg.lengths, (length, i): string | false => {
     const bytes = msg.packed.subarray(at, (at += length));
     try {
       const u = decodeSignedParts(bytes);
-      return verifyStrict(u.author, u.signed, u.signature) && u.id;
+      if (!verifyStrict(u.author, u.signed, u.signature)) return false;
+      elements.set(setHashElement(u.id), i * SET_HASH_ELEMENT_BYTES);
+      return u.id;
     } catch (err) {
       if (err instanceof DecodeError) return false;
       throw err;
     }
   });
-  parentPort!.postMessage({ id: msg.id, checks } satisfies VerifyAnswer);
+  parentPort!.postMessage({ id: msg.id, checks, elements } satisfies VerifyAnswer, [elements.buffer]);
 });

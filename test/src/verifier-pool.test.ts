@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setHashElement, type SignatureCheck, type VerifiedCheck } from '../../crdt/index.js';
+
+/** The id a pool's answer carries, or false. */
+const idOf = (f: SignatureCheck | undefined): string | false | undefined => (typeof f === 'object' ? f.id : (f as string | false | undefined));
 import { Log, RejectCode, checkedOffer, decodeUpdate, verifyStrict } from '../../crdt/index.js';
 import { VERIFY_POOL_ALONE_MIN_UPDATES, VerifierPool } from '../../src/verify/verifier-pool.js';
 import { attest, authorFor } from '../helpers/fixtures.js';
@@ -26,7 +30,8 @@ test('the verifier pool agrees with the inline strict check, and flagged offers 
     } catch {
       inline = false;
     }
-    assert.equal(flags[i], inline, `update ${i}: pool and inline agree, and a verified update comes back with its id`);
+    assert.equal(idOf(flags[i]), inline, `update ${i}: pool and inline agree, and a verified update comes back with its id`);
+    if (inline !== false) assert.deepEqual(Buffer.from((flags[i] as VerifiedCheck).element), Buffer.from(setHashElement(inline)), `update ${i}: and with its state-digest element`);
   });
   const log = new Log();
   const outcomes = batch.map((b, i) => log.offer(b, checkedOffer(flags[i])));
@@ -34,6 +39,9 @@ test('the verifier pool agrees with the inline strict check, and flagged offers 
     if (i === batch.length - 1) assert.equal(o.status === 'rejected' && o.code, RejectCode.BadEncoding, 'garbage keeps bad-encoding');
     else if (i % 7 === 3) assert.equal(o.status === 'rejected' && o.code, RejectCode.BadSignature, `forged update ${i} keeps bad-signature`);
   });
+  const plain = new Log();
+  for (const b of batch) plain.offer(b);
+  assert.equal(log.digest(), plain.digest(), 'the digest built from the workers\' elements equals the one the log computes itself');
 });
 
 test('requests made in one turn are coalesced, each gets its own flags, and views of larger buffers verify as themselves', async (t) => {
@@ -56,7 +64,7 @@ test('requests made in one turn are coalesced, each gets its own flags, and view
   const results = await Promise.all(requests.map((r) => pool.verify(r)));
   results.forEach((flags, k) => {
     assert.equal(flags.length, requests[k]!.length, `request ${k}: one flag per update`);
-    flags.forEach((f, i) => assert.equal(f, k !== 2 && decodeUpdate(requests[k]![i]!).id, `request ${k}, update ${i}: ${k === 2 ? 'forged' : 'valid, with its id'}`));
+    flags.forEach((f, i) => assert.equal(idOf(f), k !== 2 && decodeUpdate(requests[k]![i]!).id, `request ${k}, update ${i}: ${k === 2 ? 'forged' : 'valid, with its id'}`));
   });
   assert.equal(pool.saturated, false, 'a drained pool is not saturated');
   assert.deepEqual(await pool.verify([]), [], 'an empty request answers at once');
@@ -80,7 +88,7 @@ test('sync-sized requests are posted alone beside the coalesced small ones, and 
   assert.equal(f1.length, large1.length, 'first large request: one flag per update');
   f1.forEach((f, i) => assert.equal(f !== false, i !== 17, `first large request, update ${i}`));
   assert.deepEqual(fs.map((f) => f !== false), [true, false, true], 'small request: its own flags, the forged one false');
-  f2.forEach((f, i) => assert.equal(f, decodeUpdate(large2[i]!).id, `second large request, update ${i}`));
+  f2.forEach((f, i) => assert.equal(idOf(f), decodeUpdate(large2[i]!).id, `second large request, update ${i}`));
 });
 
 test('a crashed worker answers its jobs with "not verified here" and is replaced; the log then checks inline and keeps exact codes', async (t) => {
