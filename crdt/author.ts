@@ -31,6 +31,11 @@ export class Author {
     return this.seq;
   }
 
+  /** The id of the author's last update (what the next one continues), or null before the first. */
+  get previous(): string | null {
+    return this.prev;
+  }
+
   /** Continue after an existing update of this author (for example after a restart). */
   resume(seq: number, id: string): void {
     if (!Number.isSafeInteger(seq) || seq < 1) throw new MurmurArgumentError('seq', 'an integer >= 1');

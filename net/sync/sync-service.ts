@@ -254,6 +254,11 @@ export class SyncService implements Startable {
     return this.session(stream, conn, true);
   }
 
+  /** Inbound sessions running now (at most SYNC_MAX_INBOUND_SESSIONS). */
+  get inboundSessions(): number {
+    return this.inboundActive;
+  }
+
   private async respond(stream: Stream, connection: Connection): Promise<void> {
     const key = connection.remotePeer.toString();
     const mine = this.inboundByPeer.get(key) ?? 0;

@@ -1,4 +1,5 @@
 import { toHex, type Author, type OpInput } from '../../crdt/index.js';
+import { ContributorJournal } from '../contributor/journal.js';
 
 /** Time allowed for one API call from the CLI. */
 export const CLI_API_TIMEOUT_MS = 10_000;
@@ -51,15 +52,69 @@ export function postUpdate(api: ApiTarget, bytes: Uint8Array): Promise<unknown> 
   });
 }
 
+/** What happened to one journaled update sent to a node. */
+export interface SendResult {
+  id: string;
+  seq: number;
+  /** 200 accepted or duplicate: acknowledged; 202: held pending there; 4xx: rejected as invalid. */
+  status: number;
+  body: unknown;
+}
+
+/** Sends one journaled update and updates the journal from the answer; network errors and 5xx throw (it stays journaled). */
+async function send(api: ApiTarget, journal: ContributorJournal, e: { id: string; seq: number; hex: string }): Promise<SendResult> {
+  try {
+    const body = await call(api, '/v1/updates', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ update: e.hex }) });
+    const status = (body as { status?: string }).status === 'pending' ? 202 : 200;
+    if (status === 200) journal.acknowledge(e.id);
+    return { id: e.id, seq: e.seq, status, body };
+  } catch (err) {
+    if (err instanceof ApiCallError && err.status >= 400 && err.status < 500 && err.status !== 401 && err.status !== 429) {
+      journal.rejected(e.id);
+      return { id: e.id, seq: e.seq, status: err.status, body: err.body };
+    }
+    throw err;
+  }
+}
+
+/** Resends every unacknowledged update of the journal, oldest first, as the same bytes. */
+export async function resendJournal(api: ApiTarget, journal: ContributorJournal): Promise<SendResult[]> {
+  const out: SendResult[] = [];
+  for (const e of [...journal.unacked]) out.push(await send(api, journal, e));
+  return out;
+}
+
+/** `murmur resend`: resends the key's unacknowledged updates (to this node or another) and prints what each node said. */
+export async function resend(api: ApiTarget, keyPath: string, author: Author): Promise<{ resent: SendResult[]; unacked: number }> {
+  const journal = ContributorJournal.open(keyPath, author);
+  try {
+    const resent = await resendJournal(api, journal);
+    return { resent, unacked: journal.unacked.length };
+  } finally {
+    journal.release();
+  }
+}
+
 /**
- * Continues `author`'s chain from the node's view of its heads, signs `ops` with the node's
- * frontier (first `maxDeps`) as extra deps, and submits the update. Never run two at once with the
- * same key: that is equivocation, and the network would exclude the key's later ops.
+ * Signs `ops` as the author's next update and submits it, through the key's journal
+ * (ContributorJournal): first every earlier unacknowledged update is resent as the same bytes;
+ * then the chain continues after the highest seq the journal or the node knows, the new update is
+ * journaled on disk before it is sent, and it leaves the journal once a node acknowledges it. The
+ * node's frontier (first `maxDeps`) is added as extra deps. A second process on the same key is
+ * refused (the journal's lock).
  */
-export async function signAndSubmit(api: ApiTarget, author: Author, ops: readonly OpInput[], timestampMs: number, maxDeps: number): Promise<unknown> {
-  const heads = (await getJson(api, `/v1/authors/${author.key}/heads`)) as { heads: { seq: number; id: string }[] };
-  const top = heads.heads.at(-1);
-  if (top !== undefined) author.resume(top.seq, top.id);
-  const status = (await getJson(api, '/v1/status')) as { frontier: string[] };
-  return postUpdate(api, author.next(ops, timestampMs, status.frontier.slice(0, maxDeps)).bytes);
+export async function signAndSubmit(api: ApiTarget, keyPath: string, author: Author, ops: readonly OpInput[], timestampMs: number, maxDeps: number): Promise<SendResult & { resent: SendResult[] }> {
+  const journal = ContributorJournal.open(keyPath, author);
+  try {
+    const resent = await resendJournal(api, journal);
+    const heads = (await getJson(api, `/v1/authors/${author.key}/heads`)) as { heads: { seq: number; id: string }[] };
+    journal.resumeAuthor(heads.heads.at(-1));
+    const prevId = author.lastSeq === 0 ? null : author.previous;
+    const status = (await getJson(api, '/v1/status')) as { frontier: string[] };
+    const u = author.next(ops, timestampMs, status.frontier.slice(0, maxDeps));
+    journal.record(u, prevId);
+    return { ...(await send(api, journal, { id: u.id, seq: author.lastSeq, hex: toHex(u.bytes) })), resent };
+  } finally {
+    journal.release();
+  }
 }

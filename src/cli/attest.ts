@@ -43,5 +43,5 @@ export function attestationOps(a: AttestArgs, observedAtMs: number): OpInput[] {
 export async function attest(a: AttestArgs): Promise<unknown> {
   const { signer } = loadKeyFile(a.key);
   const now = Date.now();
-  return signAndSubmit(a.api, new Author(signer), attestationOps(a, now), now, 8);
+  return signAndSubmit(a.api, a.key, new Author(signer), attestationOps(a, now), now, 8);
 }

@@ -66,7 +66,7 @@ export async function submitDelta(a: DeltaArgs): Promise<{ stream: string; round
   for (let offset = 0; offset < dimension; offset += DELTA_SLICE_COORDS) {
     const slice = noised.values.subarray(offset, Math.min(dimension, offset + DELTA_SLICE_COORDS));
     const op: OpInput = { kind: KIND_DELTA, body: { ...f32Delta({ stream: a.stream, round: a.round, dimension, offset, sampleWeight: a.sampleWeight }, slice), privacy: a.privacy } };
-    submitted.push(await signAndSubmit(a.api, author, [op], Date.now(), 8));
+    submitted.push(await signAndSubmit(a.api, a.key, author, [op], Date.now(), 8));
   }
   return { stream: a.stream, round: a.round, slices: submitted.length, clipFactor: noised.clipFactor, epsilonSpent: charged.epsilon, submitted };
 }

@@ -1,13 +1,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Log, toHex } from '../../crdt/index.js';
+import { Author, Log, toHex } from '../../crdt/index.js';
 import { DEFAULT_CONFIG, configTemplate, readConfigFile, resolveConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { generateKeyFile, generateTokenFile, loadTokenFile } from '../keys.js';
+import { generateKeyFile, generateTokenFile, loadKeyFile, loadTokenFile } from '../keys.js';
 import { MurmurNode } from '../node.js';
 import { UpdateStore } from '../store/update-store.js';
-import { ApiCallError, getJson, type ApiTarget } from './api-client.js';
+import { ApiCallError, getJson, resend, type ApiTarget } from './api-client.js';
 import { attest } from './attest.js';
 import { registrySet } from './registry.js';
 import { readValues, submitDelta } from './delta.js';
@@ -24,6 +24,7 @@ const USAGE = `usage: murmur <command> [flags]
   peers         [--api URL]                             list a running node's peers
   attest        --key F --feed F --value V --confidence C [--feed ... --value ... --confidence ...]
                 [--source S]... [--api URL]             sign attestations locally and submit them
+  resend        --key F [--api URL]                     resend the key's unacknowledged updates (same bytes) to a node
   verify-store  [--data-dir D]                          replay the store and print its digest
   aggregate     --feed F [--from MS] [--to MS] [--api URL]
                                                         a feed's aggregate (Pyth-style price, confidence, outliers)
@@ -39,6 +40,8 @@ const USAGE = `usage: murmur <command> [flags]
                                                         the CSPRNG, charge the key's own budget (F.privacy.json,
                                                         default epsilon 10 at delta 1e-6), sign and submit
 
+  Commands that sign (attest, registry-set, delta) keep a journal beside the key (F.journal.json,
+  0600) and a lock (F.lock): a retry resends the same bytes, never a new update at a used seq.
   Commands that call a node take --api URL (default http://127.0.0.1:7070) and --token-file F, the
   bearer token of a node whose config sets apiTokenFile (default: $MURMUR_API_TOKEN_FILE, else
   ./murmur.api-token when it exists).
@@ -195,6 +198,12 @@ async function main(argv: string[]): Promise<number> {
           sources: values.source ?? [],
         }),
       );
+      return 0;
+    }
+    case 'resend': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { key: { type: 'string' }, ...API_FLAGS } });
+      if (values.key === undefined) throw new ConfigError('--key', 'the contributor key file whose journal to resend');
+      print(await resend(apiTarget(values), values.key, new Author(loadKeyFile(values.key).signer)));
       return 0;
     }
     case 'verify-store':

@@ -41,5 +41,5 @@ export async function registrySet(a: RegistrySetArgs): Promise<unknown> {
   }
   const update = new DocWriter(author.key, state).write((d) => d.getArray(REGISTRY_ARRAY).push([record]));
   const ops = [{ kind: KIND_DOC, body: { doc: REGISTRY_DOC, update } }];
-  return { record, submitted: await signAndSubmit(a.api, author, ops, record.timestampMs, 16) };
+  return { record, submitted: await signAndSubmit(a.api, a.key, author, ops, record.timestampMs, 16) };
 }

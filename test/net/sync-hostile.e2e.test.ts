@@ -143,7 +143,7 @@ test('sync: one session per peer, inbound sessions capped, and the node\'s own c
   // b takes the last inbound slot; c (a Sybil of a) is refused.
   const b1 = await hostileStream(b, p.victim);
   void feed(b1, [], hold).catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(await waitFor(() => p.victim.network.sync.inboundSessions === SYNC_MAX_INBOUND_SESSIONS, 5_000), 'a and b hold the inbound slots');
   const c1 = await hostileStream(c, p.victim);
   void feed(c1, [], hold).catch(() => undefined);
   assert.equal(await refusedSoon(c1), true, `past ${SYNC_MAX_INBOUND_SESSIONS} inbound sessions a third peer is refused at once`);
@@ -153,5 +153,6 @@ test('sync: one session per peer, inbound sessions capped, and the node\'s own c
   const ms = performance.now() - t0;
   assert.ok(r !== null, 'the outbound session ran');
   assert.ok(ms < 3_000, `at once (${Math.round(ms)} ms), while idle peers hold the inbound slots`);
-  assert.equal(p.victim.log.size, 50, 'and brought the honest peer\'s updates');
+  // Fresh updates are left to gossip for its 1 s grace (NETWORK.md), so either path may bring them.
+  assert.ok(await waitFor(() => p.victim.log.size === 50, 5_000), 'and the honest peer\'s updates arrive');
 });
