@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
 import { decodeUpdate, toHex, type Author } from '../../crdt/index.js';
 import { ConfigError } from '../errors.js';
 
@@ -32,25 +32,6 @@ function isPidAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Writes `text` to `path` atomically (temporary file 0600, fsync, rename, fsync of the directory). */
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeFileSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
   }
 }
 
@@ -142,7 +123,7 @@ export class ContributorJournal {
   }
 
   private save(): void {
-    writeAtomic(this.path, JSON.stringify(this.file) + '\n');
+    writeFileAtomic(this.path, JSON.stringify(this.file) + '\n');
   }
 
   /** Updates signed and not yet acknowledged, oldest first. */

@@ -1,5 +1,5 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
 import { KernelError, KernelErrorCode } from '../../kernels/index.js';
 import { ConfigError } from '../errors.js';
 
@@ -45,20 +45,6 @@ export class PrivacyLedger {
     if (Buffer.byteLength(text) > this.maxBytes) {
       throw new KernelError(KernelErrorCode.BudgetExceeded, 'privacy', `the privacy ledger would pass ${this.maxBytes} bytes: no more streams can be accounted for`);
     }
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeFileSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    const dir = openSync(dirname(this.path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    writeFileAtomic(this.path, text);
   }
 }
