@@ -5,6 +5,7 @@
  *   verify     <dataDir>  the floor: only read every record and verify it on a VerifierPool
  * Prints one JSON line: seconds to start (or to read and verify), and memory after a full GC.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -18,7 +19,11 @@ const [mode, dataDir] = process.argv.slice(2);
 function memory(): Record<string, number> {
   gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  // RSS split as the kernel counts it: anonymous (heap, arenas, typed arrays) and file-backed (the
+  // binary, and LevelDB's memory-mapped table files, which replay reads through once).
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (field: string): number => 1024 * Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: m.rss, rssAnon: kb('RssAnon'), rssFile: kb('RssFile'), heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 
 async function run(): Promise<Record<string, unknown>> {

@@ -33,7 +33,7 @@ async function buildFixture(dir: string, n: number): Promise<number> {
   const log = new Log();
   let pending: Promise<void>[] = [];
   let wire = 0;
-  log.onAccept((rec) => pending.push(store.append(rec)));
+  log.onAccept((rec, bytes) => pending.push(store.append(rec, bytes)));
   const authors = Array.from({ length: AUTHORS }, (_, k) => new Author(new Signer(seedFor(`memory-${k}`))));
   const last: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -80,6 +80,8 @@ export async function main(args: string[]): Promise<void> {
   const starts: number[] = [];
   const floors: number[] = [];
   const perUpdate: number[] = [];
+  const anonPerUpdate: number[] = [];
+  const filePerUpdate: number[] = [];
   const detail: Record<string, number>[] = [];
   for (let r = 0; r < runs; r++) {
     const empty = mkdtempSync(join(tmpdir(), 'murmur-mem-empty-'));
@@ -91,7 +93,9 @@ export async function main(args: string[]): Promise<void> {
       starts.push(m.seconds!);
       floors.push(f.seconds!);
       perUpdate.push((m.rss! - e.rss!) / n);
-      detail.push({ run: r, start_s: m.seconds!, verify_floor_s: f.seconds!, rss: m.rss!, rss_empty: e.rss!, heap_used: m.heapUsed! - e.heapUsed!, array_buffers: m.arrayBuffers! - e.arrayBuffers! });
+      anonPerUpdate.push((m.rssAnon! - e.rssAnon!) / n);
+      filePerUpdate.push((m.rssFile! - e.rssFile!) / n);
+      detail.push({ run: r, start_s: m.seconds!, verify_floor_s: f.seconds!, rss: m.rss!, rss_empty: e.rss!, rss_anon: m.rssAnon! - e.rssAnon!, rss_file: m.rssFile! - e.rssFile!, heap_used: m.heapUsed! - e.heapUsed!, array_buffers: m.arrayBuffers! - e.arrayBuffers! });
       console.log(`run ${r}: start ${m.seconds!.toFixed(2)} s (floor ${f.seconds!.toFixed(2)} s), RSS +${((m.rss! - e.rss!) / 2 ** 20).toFixed(0)} MiB, heap +${((m.heapUsed! - e.heapUsed!) / 2 ** 20).toFixed(0)} MiB`);
     } finally {
       rmSync(empty, { recursive: true, force: true });
@@ -108,6 +112,8 @@ export async function main(args: string[]): Promise<void> {
       [`verify floor (read + pool verify only): ${spread(floors)}`, floor],
       ['ratio_to_verify_floor (floor / start)', floor / start],
       [`rss_bytes_per_update: ${spread(perUpdate)}`, rss],
+      [`  of which anonymous (heap, arenas, typed arrays): ${spread(anonPerUpdate)}`, median(anonPerUpdate)],
+      [`  of which file-backed (LevelDB's mapped tables): ${spread(filePerUpdate)}`, median(filePerUpdate)],
       ['wire bytes per update', wire],
       ['ratio_to_wire_bytes (wire / rss per update)', wire / rss],
     ],
@@ -120,6 +126,8 @@ export async function main(args: string[]): Promise<void> {
       [`rss_bytes_per_update_${n === 1_000_000 ? '1m' : n}`]: rss,
       start_s: start,
       rss_bytes_per_update: rss,
+      rss_anon_bytes_per_update: median(anonPerUpdate),
+      rss_file_bytes_per_update: median(filePerUpdate),
       verify_floor_s: floor,
       ratio_to_verify_floor: floor / start,
       wire_bytes_per_update: wire,

@@ -156,6 +156,15 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
 }
 
+/** Unsigned byte order of a[x..x+len) against b[y..y+len), without allocating (hot loops over columns). */
+export function compareSpans(a: Uint8Array, x: number, b: Uint8Array, y: number, len: number): number {
+  for (let k = 0; k < len; k++) {
+    const d = a[x + k]! - b[y + k]!;
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 export function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

@@ -6,7 +6,8 @@ import { KIND_DOC, defaultKinds, type DecodedOp, type KindRegistry } from './kin
 import { MAX_DEPS, REJECTED_CACHE_MAX_ENTRIES } from './limits.js';
 import type { Outcome } from './outcome.js';
 import { DEFAULT_PENDING_LIMITS, PendingBuffer, type PendingLimits } from './pending-buffer.js';
-import type { AuthorState, UpdateRecord, VerifiedUpdate } from './records.js';
+import { AuthorState, type RowReader, type UpdateBytesSource, type UpdateRecord, type VerifiedUpdate } from './records.js';
+import { UpdateTable } from './update-table.js';
 import { DerivedState } from './state.js';
 import { decodeUpdate, decodeWithKnownId, depsOf, type KnownIdUpdate } from './update.js';
 import { signedHeaderOf, type EquivocationEvidence } from './evidence.js';
@@ -17,6 +18,13 @@ export interface LogOptions {
   pendingLimits?: PendingLimits;
   /** Bits of the bound Yjs client id (the protocol's 52; fewer only to force collisions in tests). */
   yjsClientIdBits?: number;
+  /**
+   * Where the accepted updates' bytes are kept (a node's store): the log then keeps none of them.
+   * Without it the log keeps a copy of each in memory.
+   */
+  bytes?: UpdateBytesSource;
+  /** Key of the id index's slot function (4 words; a node passes random ones). Never changes an answer. */
+  indexKey?: readonly number[];
 }
 
 /** Two or more keys whose doc ops share one Yjs client id: all their doc ops are excluded (PROTOCOL.md §5a). */
@@ -80,15 +88,20 @@ type Rejection = Extract<Outcome, { status: 'rejected' }>;
  * randomness, no I/O. Validity rules: docs/PROTOCOL.md, "Validation".
  */
 export class Log {
-  readonly state = new DerivedState();
+  readonly state: DerivedState;
   readonly stats: LogStats = { accepted: 0, duplicate: 0, pendingHeld: 0, pendingRefused: 0, pendingEvicted: 0, rejected: {} };
   private readonly kinds: KindRegistry;
-  private readonly records = new Map<string, UpdateRecord>();
+  private readonly table: UpdateTable;
   private readonly authors = new Map<string, AuthorState>();
-  private readonly heads = new Set<string>();
+  private readonly authorList: AuthorState[] = [];
+  /** Rows with no accepted dependent. */
+  private readonly heads = new Set<number>();
+  /** The accepted updates' bytes by row, unless a source keeps them (LogOptions.bytes). */
+  private readonly kept: Uint8Array[] | null;
+  private readonly source: UpdateBytesSource | undefined;
   private readonly pending: PendingBuffer<VerifiedUpdate>;
   private readonly rejected = new Map<string, RejectCode>();
-  private readonly acceptListeners: ((rec: UpdateRecord) => void)[] = [];
+  private readonly acceptListeners: ((rec: UpdateRecord, bytes: Uint8Array) => void)[] = [];
   /** evidence() and frontier() answers, rebuilt only after the log changed (reads such as /metrics and /v1/status repeat them). */
   private evidenceCache: EquivocationEvidence[] | null = null;
   private frontierCache: string[] | null = null;
@@ -102,15 +115,31 @@ export class Log {
     this.kinds = opts.kinds ?? defaultKinds();
     this.pending = new PendingBuffer(opts.pendingLimits ?? DEFAULT_PENDING_LIMITS);
     this.docs = new DocLedger(opts.yjsClientIdBits);
+    this.table = new UpdateTable(opts.indexKey);
+    this.source = opts.bytes;
+    this.kept = opts.bytes === undefined ? [] : null;
+    const table = this.table;
+    const rows: RowReader = {
+      idHex: (r) => table.idHex(r),
+      compareIds: (a, b) => table.compareIds(a, b),
+      height: (r) => table.height(r),
+      seq: (r) => table.seq(r),
+      timestampMs: (r) => table.timestampMs(r),
+      authorOf: (r) => this.authorList[table.author(r)]!,
+    };
+    this.state = new DerivedState(rows);
   }
 
-  /** Called once per accepted update, in apply order (deps always before dependents). */
-  onAccept(fn: (rec: UpdateRecord) => void): void {
+  /**
+   * Called once per accepted update, in apply order (deps always before dependents), with its wire
+   * bytes (the log's own copy: do not modify them).
+   */
+  onAccept(fn: (rec: UpdateRecord, bytes: Uint8Array) => void): void {
     this.acceptListeners.push(fn);
   }
 
   get size(): number {
-    return this.records.size;
+    return this.table.size;
   }
 
   get pendingCount(): number {
@@ -126,16 +155,38 @@ export class Log {
   }
 
   has(id: string): boolean {
-    return this.records.has(id);
+    return this.table.findHex(id) >= 0;
   }
 
   get(id: string): UpdateRecord | undefined {
-    return this.records.get(id);
+    const r = this.table.findHex(id);
+    return r < 0 ? undefined : this.recordAt(r);
+  }
+
+  private recordAt(r: number): UpdateRecord {
+    const t = this.table;
+    return { id: t.idHex(r), row: r, author: this.authorList[t.author(r)]!, seq: t.seq(r), height: t.height(r), timestampMs: t.timestampMs(r) };
+  }
+
+  /**
+   * The wire bytes of an accepted update: the log's copy, or its source's (a store read; undefined
+   * if the store cannot answer).
+   */
+  bytesOf(id: string): Uint8Array | undefined {
+    const r = this.table.findHex(id);
+    if (r < 0) return undefined;
+    return this.kept !== null ? this.kept[r] : this.source!.bytesOf(id, this.table.height(r));
   }
 
   /** Accepted ids in no particular order. */
-  ids(): IterableIterator<string> {
-    return this.records.keys();
+  *ids(): IterableIterator<string> {
+    for (let r = 0; r < this.table.size; r++) yield this.table.idHex(r);
+  }
+
+  /** Gives back the columns' growth slack: for after a replay, which grew them without knowing the final size. */
+  trimToSize(): void {
+    this.table.trimToSize();
+    this.state.trimToSize();
   }
 
   /** Dep ids that pending updates wait for and this log lacks (for sync to fetch). */
@@ -173,7 +224,7 @@ export class Log {
     if (expectedId !== undefined && expectedId !== id) {
       return this.count({ status: 'rejected', id, code: RejectCode.BadId, reason: `bytes hash to ${id}, not the requested ${expectedId}` });
     }
-    if (this.records.has(id) || this.pending.has(id)) {
+    if (this.table.findHex(id) >= 0 || this.pending.has(id)) {
       this.stats.duplicate++;
       return { status: 'duplicate', id };
     }
@@ -192,6 +243,7 @@ export class Log {
     }
     const u: VerifiedUpdate = {
       id,
+      idBytes: Buffer.from(id, 'hex'),
       author: decoded.author,
       authorKey,
       seq: decoded.seq,
@@ -202,7 +254,7 @@ export class Log {
     };
     let missing: Set<string> | null = null;
     for (const dep of u.deps) {
-      if (this.records.has(dep)) continue;
+      if (this.table.findHex(dep) >= 0) continue;
       if (this.rejected.has(dep)) return this.reject(id, RejectCode.DepRejected, `dep ${dep} was rejected`);
       (missing ??= new Set()).add(dep);
     }
@@ -235,39 +287,44 @@ export class Log {
 
   /** Causal checks and insertion of an update whose deps are all accepted. */
   private apply(u: VerifiedUpdate, element?: Uint8Array): Rejection | null {
+    const t = this.table;
     let height = 0;
+    let prev = -1;
+    const depRows = u.deps.map((dep) => t.findHex(dep));
+    const self = this.authors.get(u.authorKey);
+    const own: number[] = [];
     let maxOwnSeq = 0;
-    const ownDeps: UpdateRecord[] = [];
-    for (const dep of u.deps) {
-      const d = this.records.get(dep)!;
-      height = Math.max(height, d.height + 1);
-      if (d.author.key === u.authorKey) {
-        ownDeps.push(d);
-        maxOwnSeq = Math.max(maxOwnSeq, d.seq);
+    for (const d of depRows) {
+      height = Math.max(height, t.height(d) + 1);
+      if (self !== undefined && t.author(d) === self.number) {
+        own.push(d);
+        maxOwnSeq = Math.max(maxOwnSeq, t.seq(d));
       }
     }
     if (maxOwnSeq !== u.seq - 1) {
       return this.reject(u.id, RejectCode.BadSeq, `seq ${u.seq} but the highest own dep has seq ${maxOwnSeq} (must be ${u.seq - 1})`);
     }
-    let prev: UpdateRecord | undefined;
-    for (const d of ownDeps) if (d.seq === u.seq - 1 && (prev === undefined || d.id < prev.id)) prev = d;
-    const doc = this.docs.check(u.authorKey, prev?.id, u.ops);
+    for (const d of own) if (t.seq(d) === u.seq - 1 && (prev < 0 || t.compareIds(d, prev) < 0)) prev = d;
+    const doc = this.docs.check(u.authorKey, prev < 0 ? undefined : t.idHex(prev), u.ops);
     if ('code' in doc) return this.reject(u.id, doc.code, doc.reason);
     this.docs.record(u.id, doc.clocks);
-    const author = this.authorState(u.authorKey);
+    const author = self ?? this.authorState(u.authorKey);
     if (u.ops.some((op) => op.kind === KIND_DOC)) this.noteDocClient(author);
-    const rec: UpdateRecord = { id: u.id, author, seq: u.seq, height, timestampMs: u.timestampMs, bytes: u.bytes };
-    this.records.set(u.id, rec);
-    this.indexSeq(author, u.seq, u.id);
-    for (const d of ownDeps) author.heads.delete(d.id);
-    author.heads.add(u.id);
-    for (const dep of u.deps) this.heads.delete(dep);
-    this.heads.add(u.id);
-    this.state.add(rec, u.ops);
+    const r = t.add(u.idBytes, height, u.seq, author.number, u.timestampMs);
+    this.kept?.push(u.bytes);
+    this.indexSeq(author, u.seq, r);
+    for (const d of own) author.heads.delete(d);
+    author.heads.add(r);
+    for (const d of depRows) this.heads.delete(d);
+    this.heads.add(r);
+    this.state.add(r, u.ops);
     this.setHash.add(u.id, element);
     this.frontierCache = null;
     this.stats.accepted++;
-    for (const fn of this.acceptListeners) fn(rec);
+    if (this.acceptListeners.length > 0) {
+      const rec = this.recordAt(r);
+      for (const fn of this.acceptListeners) fn(rec, u.bytes);
+    }
     return null;
   }
 
@@ -296,21 +353,23 @@ export class Log {
       .map(([clientId, authors]) => ({ clientId, authors: [...authors] }));
   }
 
-  private indexSeq(author: AuthorState, seq: number, id: string): void {
-    const prior = author.bySeq.get(seq);
-    if (prior === undefined) {
-      author.bySeq.set(seq, id);
-      return;
-    }
-    const ids = (typeof prior === 'string' ? [prior, id] : [...prior, id]).sort();
-    author.bySeq.set(seq, ids);
+  private indexSeq(author: AuthorState, seq: number, r: number): void {
+    if (author.addRow(seq, r)) return;
+    const rows = author.forks.get(seq) ?? [author.rowAt(seq)];
+    rows.push(r);
+    rows.sort((a, b) => this.table.compareIds(a, b));
+    author.forks.set(seq, rows);
     this.evidenceCache = null;
     author.equivocatedFrom = Math.min(author.equivocatedFrom, seq);
   }
 
   private authorState(key: string): AuthorState {
     let a = this.authors.get(key);
-    if (a === undefined) this.authors.set(key, (a = { key, bySeq: new Map(), heads: new Set(), equivocatedFrom: Infinity, docsExcluded: false }));
+    if (a === undefined) {
+      a = new AuthorState(key, this.authorList.length);
+      this.authors.set(key, a);
+      this.authorList.push(a);
+    }
     return a;
   }
 
@@ -336,26 +395,32 @@ export class Log {
 
   /** Heads of the whole DAG, best first (highest, then lowest id), at most `max`. */
   frontier(max = MAX_DEPS): string[] {
-    this.frontierCache ??= [...this.heads].sort((a, b) => this.records.get(b)!.height - this.records.get(a)!.height || (a < b ? -1 : 1));
+    const t = this.table;
+    this.frontierCache ??= [...this.heads].sort((a, b) => t.height(b) - t.height(a) || t.compareIds(a, b)).map((r) => t.idHex(r));
     return this.frontierCache.slice(0, max);
   }
 
   /**
    * Whether `ancestor` is in the causal past of `id` (or is `id`). Walks deps back from `id`,
-   * never below the ancestor's height; for rare queries (registry ownership), not hot paths.
+   * never below the ancestor's height, reading each update's deps from its bytes (a store read
+   * where the log keeps none): for rare queries (registry ownership), not hot paths.
    */
   isAncestor(ancestor: string, id: string): boolean {
-    const target = this.records.get(ancestor);
-    if (target === undefined || !this.records.has(id)) return false;
-    const seen = new Set<string>([id]);
-    const stack = [id];
+    const t = this.table;
+    const target = t.findHex(ancestor);
+    const start = t.findHex(id);
+    if (target < 0 || start < 0) return false;
+    const floor = t.height(target);
+    const seen = new Set<number>([start]);
+    const stack = [start];
     while (stack.length > 0) {
       const cur = stack.pop()!;
-      if (cur === ancestor) return true;
-      for (const d of depsOf(this.records.get(cur)!.bytes)) {
-        const dep = toHex(d);
-        const rec = this.records.get(dep);
-        if (rec !== undefined && rec.height >= target.height && !seen.has(dep)) {
+      if (cur === target) return true;
+      const bytes = this.bytesOf(t.idHex(cur));
+      if (bytes === undefined) continue;
+      for (const d of depsOf(bytes)) {
+        const dep = t.find(d);
+        if (dep >= 0 && t.height(dep) >= floor && !seen.has(dep)) {
           seen.add(dep);
           stack.push(dep);
         }
@@ -368,32 +433,40 @@ export class Log {
   authorHeads(author: string): { seq: number; id: string }[] {
     const a = this.authors.get(author);
     if (a === undefined) return [];
-    return [...a.heads].map((id) => ({ seq: this.records.get(id)!.seq, id })).sort((x, y) => x.seq - y.seq || (x.id < y.id ? -1 : 1));
+    const t = this.table;
+    return [...a.heads].sort((x, y) => t.seq(x) - t.seq(y) || t.compareIds(x, y)).map((r) => ({ seq: t.seq(r), id: t.idHex(r) }));
   }
 
   /** Accepted records in a topological order: (height, id). Deps always come first. */
   inOrder(): UpdateRecord[] {
-    return [...this.records.values()].sort((a, b) => a.height - b.height || (a.id < b.id ? -1 : 1));
+    const t = this.table;
+    const rows = Array.from({ length: t.size }, (_, r) => r).sort((a, b) => t.height(a) - t.height(b) || t.compareIds(a, b));
+    return rows.map((r) => this.recordAt(r));
   }
 
   authorKeys(): string[] {
     return [...this.authors.keys()].sort();
   }
 
-  /** Equivocation evidence: for every (author, seq) with several updates, the two lowest ids. */
+  /**
+   * Equivocation evidence: for every (author, seq) with several updates, the two lowest ids. The
+   * signed headers are read from the updates' bytes; an answer with a store read that failed is
+   * not cached, so the next call tries again.
+   */
   evidence(): readonly EquivocationEvidence[] {
     if (this.evidenceCache !== null) return this.evidenceCache;
     const out: EquivocationEvidence[] = [];
+    let complete = true;
     for (const author of this.authorKeys()) {
       const a = this.authors.get(author)!;
       if (a.equivocatedFrom === Infinity) continue;
-      const seqs = [...a.bySeq.entries()].filter((e): e is [number, string[]] => typeof e[1] !== 'string').sort((x, y) => x[0] - y[0]);
-      for (const [seq, ids] of seqs) {
-        const [x, y] = ids.map((id) => signedHeaderOf(this.records.get(id)!.bytes));
-        out.push({ author, seq, a: x!, b: y! });
+      for (const [seq, rows] of [...a.forks].sort((x, y) => x[0] - y[0])) {
+        const [x, y] = rows.slice(0, 2).map((r) => this.bytesOf(this.table.idHex(r)));
+        if (x === undefined || y === undefined) complete = false;
+        else out.push({ author, seq, a: signedHeaderOf(x), b: signedHeaderOf(y) });
       }
     }
-    this.evidenceCache = out;
+    if (complete) this.evidenceCache = out;
     return out;
   }
 

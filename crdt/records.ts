@@ -1,36 +1,74 @@
 import type { DecodedOp } from './kinds/registry.js';
 
-/** Per-author bookkeeping, kept for every author with an accepted update. */
-export interface AuthorState {
-  readonly key: string;
-  /** seq -> id, or the ids (ascending) when the author equivocated at that seq. */
-  readonly bySeq: Map<number, string | string[]>;
-  /** Accepted updates of this author with no accepted successor by the same author. */
-  readonly heads: Set<string>;
+/**
+ * Per-author bookkeeping, kept for every author with an accepted update. An author's accepted
+ * seqs are always 1..maxSeq with none missing (an update's own predecessor is a dep, so it was
+ * accepted first): one row number per seq in a typed array, and a side map for the seqs where the
+ * author equivocated.
+ */
+export class AuthorState {
+  private first = new Int32Array(4);
+  private count = 0;
+  /** seq -> every row at that seq (ascending id), only where the author equivocated. */
+  readonly forks = new Map<number, number[]>();
+  /** Rows of this author's accepted updates with no accepted successor by the same author. */
+  readonly heads = new Set<number>();
   /** Lowest seq at which the author equivocated; Infinity when it never did. */
-  equivocatedFrom: number;
+  equivocatedFrom = Infinity;
   /**
    * Another key with a doc op shares this author's Yjs client id (docs/PROTOCOL.md §5a): every doc
    * op of both is excluded, whichever came first.
    */
-  docsExcluded: boolean;
+  docsExcluded = false;
+
+  constructor(
+    readonly key: string,
+    /** This author's number in its log (the order authors were first seen: never part of any answer). */
+    readonly number: number,
+  ) {}
+
+  /** The highest accepted seq. */
+  get maxSeq(): number {
+    return this.count;
+  }
+
+  /** The first accepted row at `seq`, or -1. */
+  rowAt(seq: number): number {
+    return seq >= 1 && seq <= this.count ? this.first[seq - 1]! : -1;
+  }
+
+  /** Records row `r` at `seq` (at most maxSeq + 1); false when that seq already had a row. */
+  addRow(seq: number, r: number): boolean {
+    if (seq === this.count + 1) {
+      if (this.count === this.first.length) {
+        const grown = new Int32Array(Math.ceil(this.first.length * 1.5));
+        grown.set(this.first);
+        this.first = grown;
+      }
+      this.first[this.count++] = r;
+      return true;
+    }
+    return false;
+  }
 }
 
-/** An accepted update as the log keeps it. */
+/** An accepted update as the log answers it (a view built on request; the log keeps columns). */
 export interface UpdateRecord {
   readonly id: string;
+  /** The log's row number of this update (stable for the log's lifetime). */
+  readonly row: number;
   readonly author: AuthorState;
   readonly seq: number;
   /** 0 for an update with no deps, else 1 + the largest height among its deps. */
   readonly height: number;
   readonly timestampMs: number;
-  /** Canonical wire bytes (a private copy). */
-  readonly bytes: Uint8Array;
 }
 
 /** An update whose signature and payloads checked out; its causal checks are still to come. */
 export interface VerifiedUpdate {
   readonly id: string;
+  /** The id as bytes. */
+  readonly idBytes: Uint8Array;
   readonly author: Uint8Array;
   readonly authorKey: string;
   readonly seq: number;
@@ -40,12 +78,36 @@ export interface VerifiedUpdate {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * Where a log finds the wire bytes of its accepted updates when it does not keep them itself (a
+ * node's store). It must answer for an update from the moment the log's accept listeners for it
+ * have returned.
+ */
+export interface UpdateBytesSource {
+  bytesOf(id: string, height: number): Uint8Array | undefined;
+}
+
+/** What the derived state reads about a row. */
+export interface RowReader {
+  idHex(r: number): string;
+  compareIds(a: number, b: number): number;
+  height(r: number): number;
+  seq(r: number): number;
+  timestampMs(r: number): number;
+  authorOf(r: number): AuthorState;
+}
+
 /** True when the derived state leaves out this record's ops (its author equivocated at or before it). */
 export function isExcluded(rec: UpdateRecord): boolean {
   return rec.seq >= rec.author.equivocatedFrom;
 }
 
-/** True when a doc op of this record does not count: excluded as above, or its author's client id collides with another key's. */
-export function isDocExcluded(rec: UpdateRecord): boolean {
-  return isExcluded(rec) || rec.author.docsExcluded;
+/** isExcluded for a row. */
+export function isRowExcluded(rows: RowReader, r: number): boolean {
+  return rows.seq(r) >= rows.authorOf(r).equivocatedFrom;
+}
+
+/** True when a doc op of this row does not count: excluded as above, or its author's client id collides with another key's. */
+export function isRowDocExcluded(rows: RowReader, r: number): boolean {
+  return isRowExcluded(rows, r) || rows.authorOf(r).docsExcluded;
 }

@@ -3,7 +3,8 @@ import { KIND_ATTESTATION, type Attestation } from './kinds/attestation.js';
 import { KIND_DELTA, type Delta } from './kinds/delta.js';
 import { KIND_AUDIT, type AuditEvent } from './kinds/audit.js';
 import { KIND_DOC, type DecodedDocOp } from './kinds/doc.js';
-import { isDocExcluded, isExcluded, type UpdateRecord } from './records.js';
+import { FeedColumn } from './feed-column.js';
+import { isRowDocExcluded, isRowExcluded, type RowReader } from './records.js';
 
 /** Where an op came from. */
 export interface Provenance {
@@ -18,9 +19,9 @@ export type DeltaView = Provenance & Delta;
 export type AuditView = Provenance & AuditEvent & { readonly height: number };
 export type DocOpView = Provenance & DecodedDocOp;
 
-/** Compact per-op entry: the update record, the op index and the decoded body. */
+/** Compact per-op entry: the update's row, the op index and the decoded body. */
 interface Entry<T> {
-  readonly u: UpdateRecord;
+  readonly r: number;
   readonly i: number;
   readonly b: T;
 }
@@ -43,74 +44,90 @@ class Bucket<T> {
   }
 }
 
-function byOp(a: Entry<unknown>, b: Entry<unknown>): number {
-  return a.u.id < b.u.id ? -1 : a.u.id > b.u.id ? 1 : a.i - b.i;
-}
-const byObservation = (a: Entry<Attestation>, b: Entry<Attestation>): number => a.b.observedAtMs - b.b.observedAtMs || byOp(a, b);
-const byTopology = (a: Entry<unknown>, b: Entry<unknown>): number => a.u.height - b.u.height || byOp(a, b);
-
-/**
- * The counted (not excluded) entries of `items` from the `offset`-th counted one on, at most
- * `limit`, mapped: one pass over the exclusion flags, and only the page is built.
- */
-function pageOf<T, R>(items: readonly Entry<T>[], offset: number, limit: number, map: (e: Entry<T>) => R, excluded = isExcluded): R[] {
-  const out: R[] = [];
-  let skip = offset;
-  for (let k = 0; k < items.length && out.length < limit; k++) {
-    const e = items[k]!;
-    if (excluded(e.u)) continue;
-    if (skip > 0) skip--;
-    else out.push(map(e));
-  }
-  return out;
-}
-
-function countOf(items: readonly Entry<unknown>[], excluded = isExcluded): number {
-  let n = 0;
-  for (const e of items) if (!excluded(e.u)) n++;
-  return n;
-}
-
-function provenance(e: Entry<unknown>): Provenance {
-  return { updateId: e.u.id, index: e.i, author: e.u.author.key, seq: e.u.seq };
-}
-
 /**
  * The derived state: indexes over the ops of accepted updates. It is a function of the set of
- * accepted updates alone (insertion order never shows: buckets are sorted by total orders), and
- * ops of an equivocating author from its first equivocating seq on are filtered out at query time.
+ * accepted updates alone (insertion order never shows: every index is sorted by a total order),
+ * and ops of an equivocating author from its first equivocating seq on are filtered out at query
+ * time. Attestations, the bulk of a log, are kept as columns (FeedColumn); the rarer, larger ops
+ * as entries.
  */
 export class DerivedState {
-  private readonly feeds = new Map<string, Bucket<Attestation>>();
+  private readonly feeds = new Map<string, FeedColumn>();
   private readonly deltaRounds = new Map<string, Bucket<Delta>>();
-  private readonly audit = new Bucket<AuditEvent>(byTopology);
+  private readonly audit: Bucket<AuditEvent>;
   /** Doc ops per document in apply order: Yjs content does not depend on the order of application. */
   private readonly docs = new Map<string, Entry<DecodedDocOp>[]>();
   /** Interned strings: feeds and stream ids repeat across millions of ops. */
   private readonly intern = new Map<string, string>();
+  /** Interned source sets (index 0: none), by their NUL-joined members. */
+  private readonly sourceSets: (readonly string[])[] = [NO_SOURCES];
+  private readonly sourceSetIndex = new Map<string, number>([['', 0]]);
+  private readonly byOp: (a: Entry<unknown>, b: Entry<unknown>) => number;
+  private attestationHorizon = 0;
+  private auditHorizon = 0;
 
-  add(u: UpdateRecord, ops: readonly DecodedOp[]): void {
+  constructor(private readonly rows: RowReader) {
+    this.byOp = (a, b) => rows.compareIds(a.r, b.r) || a.i - b.i;
+    this.audit = new Bucket<AuditEvent>((a, b) => rows.height(a.r) - rows.height(b.r) || this.byOp(a, b));
+  }
+
+  add(r: number, ops: readonly DecodedOp[]): void {
     ops.forEach((op, i) => {
       if (op.kind === KIND_ATTESTATION) {
         const a = op.body as Attestation;
+        if (a.observedAtMs < this.attestationHorizon) return; // already compacted away
         const feed = this.internString(a.feed);
-        const b: Attestation = a.sources.length === 0 ? { ...a, feed, sources: NO_SOURCES } : { ...a, feed };
-        this.bucket(this.feeds, feed, byObservation).push({ u, i, b });
+        let col = this.feeds.get(feed);
+        if (col === undefined) this.feeds.set(feed, (col = new FeedColumn()));
+        col.push(r, i, a, this.sourceSetOf(a.sources));
       } else if (op.kind === KIND_DELTA) {
         const d = op.body as Delta;
         // Copy the data out so a delta never pins a larger receive buffer.
         const b: Delta = { ...d, stream: this.internString(d.stream), data: d.data.slice() };
-        this.bucket(this.deltaRounds, deltaKey(b.stream, b.round), byOp).push({ u, i, b });
+        this.bucket(this.deltaRounds, deltaKey(b.stream, b.round)).push({ r, i, b });
       } else if (op.kind === KIND_AUDIT) {
-        this.audit.push({ u, i, b: op.body as AuditEvent });
+        if (this.rows.timestampMs(r) < this.auditHorizon) return;
+        this.audit.push({ r, i, b: op.body as AuditEvent });
       } else if (op.kind === KIND_DOC) {
         const d = op.body as DecodedDocOp;
         const name = this.internString(d.doc);
         let list = this.docs.get(name);
         if (list === undefined) this.docs.set(name, (list = []));
-        list.push({ u, i, b: d });
+        list.push({ r, i, b: d });
       }
     });
+  }
+
+  /**
+   * Retention (docs/STORAGE.md, "Retention"): drops attestations observed before
+   * `attestationsBeforeMs` and audit events of updates timestamped before `auditBeforeMs`, now and
+   * whenever such ops arrive later. Horizons only move forward. The updates themselves stay
+   * accepted (ids, digest, DAG, equivocation), and their bytes stay wherever the log keeps them.
+   */
+  compact(cutoff: { attestationsBeforeMs?: number; auditBeforeMs?: number }): { attestations: number; audit: number } {
+    let attestations = 0;
+    let audit = 0;
+    if (cutoff.attestationsBeforeMs !== undefined && cutoff.attestationsBeforeMs > this.attestationHorizon) {
+      this.attestationHorizon = cutoff.attestationsBeforeMs;
+      for (const col of this.feeds.values()) attestations += col.dropBefore(this.attestationHorizon, this.rows);
+    }
+    if (cutoff.auditBeforeMs !== undefined && cutoff.auditBeforeMs > this.auditHorizon) {
+      this.auditHorizon = cutoff.auditBeforeMs;
+      const before = this.audit.items.length;
+      this.audit.items = this.audit.items.filter((e) => this.rows.timestampMs(e.r) >= this.auditHorizon);
+      audit = before - this.audit.items.length;
+    }
+    return { attestations, audit };
+  }
+
+  /** Gives back the attestation columns' growth slack (after a replay). */
+  trimToSize(): void {
+    for (const col of this.feeds.values()) col.trimToSize();
+  }
+
+  /** What has been compacted: attestations observed before `attestationsMs`, audit events of updates before `auditMs` (0: nothing). */
+  get horizons(): { attestationsMs: number; auditMs: number } {
+    return { attestationsMs: this.attestationHorizon, auditMs: this.auditHorizon };
   }
 
   feedIds(): string[] {
@@ -119,13 +136,7 @@ export class DerivedState {
 
   /** Attestations of `feed` observed in [fromMs, toMs), ordered by (observedAtMs, updateId, index). */
   attestations(feed: string, fromMs = 0, toMs = Number.MAX_SAFE_INTEGER): AttestationView[] {
-    const items = this.feeds.get(feed)?.view() ?? [];
-    const out: AttestationView[] = [];
-    for (let k = lowerBound(items, fromMs); k < items.length && items[k]!.b.observedAtMs < toMs; k++) {
-      const e = items[k]!;
-      if (!isExcluded(e.u)) out.push({ ...provenance(e), ...e.b });
-    }
-    return out;
+    return this.attestationPage(feed, fromMs, toMs, 0, Infinity).items;
   }
 
   /**
@@ -133,13 +144,17 @@ export class DerivedState {
    * those at [offset, offset + limit) (the others are counted, never copied).
    */
   attestationPage(feed: string, fromMs: number, toMs: number, offset: number, limit: number): { total: number; items: AttestationView[] } {
-    const items = this.feeds.get(feed)?.view() ?? [];
+    const col = this.feeds.get(feed);
     const out: AttestationView[] = [];
     let total = 0;
-    for (let k = lowerBound(items, fromMs); k < items.length && items[k]!.b.observedAtMs < toMs; k++) {
-      const e = items[k]!;
-      if (isExcluded(e.u)) continue;
-      if (total >= offset && out.length < limit) out.push({ ...provenance(e), ...e.b });
+    if (col === undefined) return { total, items: out };
+    col.settle(this.rows);
+    for (let k = col.lowerBound(fromMs); k < col.length && col.observed[k]! < toMs; k++) {
+      const r = col.rows[k]!;
+      if (isRowExcluded(this.rows, r)) continue;
+      if (total >= offset && out.length < limit) {
+        out.push({ ...this.provenance(r, col.ops[k]!), ...col.attestation(k, feed, this.sourceSets[col.sourceSets[k]!]!) });
+      }
       total++;
     }
     return { total, items: out };
@@ -148,7 +163,7 @@ export class DerivedState {
   /** Deltas of (stream, round), ordered by (updateId, index). */
   deltas(stream: string, round: number): DeltaView[] {
     const items = this.deltaRounds.get(deltaKey(stream, round))?.view() ?? [];
-    return items.filter((e) => !isExcluded(e.u)).map((e) => ({ ...provenance(e), ...e.b }));
+    return items.filter((e) => !isRowExcluded(this.rows, e.r)).map((e) => ({ ...this.provenance(e.r, e.i), ...e.b }));
   }
 
   /** Number of doc ops of `name` applied so far (counted or not), in apply order. */
@@ -159,7 +174,7 @@ export class DerivedState {
   /** The k-th doc op of `name` in apply order, and whether it is excluded now. */
   docOpAt(name: string, k: number): { update: Uint8Array; excluded: boolean } {
     const e = this.docs.get(name)![k]!;
-    return { update: e.b.update, excluded: isDocExcluded(e.u) };
+    return { update: e.b.update, excluded: isRowDocExcluded(this.rows, e.r) };
   }
 
   docNames(): string[] {
@@ -172,28 +187,65 @@ export class DerivedState {
    * order once the rules of docs/PROTOCOL.md hold), and every order-sensitive use sorts.
    */
   docOps(name: string, offset = 0, limit = Infinity): DocOpView[] {
-    return pageOf(this.docs.get(name) ?? [], offset, limit, (e) => ({ ...provenance(e), ...e.b }), isDocExcluded);
+    return this.pageOf(this.docs.get(name) ?? [], offset, limit, (e) => ({ ...this.provenance(e.r, e.i), ...e.b }), isRowDocExcluded);
   }
 
   /** How many doc ops of `name` count (docOps(name).length without building them). */
   docOpCount(name: string): number {
-    return countOf(this.docs.get(name) ?? [], isDocExcluded);
+    return this.countOf(this.docs.get(name) ?? [], isRowDocExcluded);
   }
 
   /** Audit events in topological order: (height, updateId, index); `offset` and `limit` page them. */
   auditLog(offset = 0, limit = Infinity): AuditView[] {
-    return pageOf(this.audit.view(), offset, limit, (e) => ({ ...provenance(e), ...e.b, height: e.u.height }));
+    return this.pageOf(this.audit.view(), offset, limit, (e) => ({ ...this.provenance(e.r, e.i), ...e.b, height: this.rows.height(e.r) }));
   }
 
   /** How many audit events count. */
   auditCount(): number {
-    return countOf(this.audit.view());
+    return this.countOf(this.audit.view());
   }
 
-  private bucket<T>(map: Map<string, Bucket<T>>, key: string, cmp: (a: Entry<T>, b: Entry<T>) => number): Bucket<T> {
+  private provenance(r: number, index: number): Provenance {
+    return { updateId: this.rows.idHex(r), index, author: this.rows.authorOf(r).key, seq: this.rows.seq(r) };
+  }
+
+  /**
+   * The counted (not excluded) entries of `items` from the `offset`-th counted one on, at most
+   * `limit`, mapped: one pass over the exclusion flags, and only the page is built.
+   */
+  private pageOf<T, R>(items: readonly Entry<T>[], offset: number, limit: number, map: (e: Entry<T>) => R, excluded = isRowExcluded): R[] {
+    const out: R[] = [];
+    let skip = offset;
+    for (let k = 0; k < items.length && out.length < limit; k++) {
+      const e = items[k]!;
+      if (excluded(this.rows, e.r)) continue;
+      if (skip > 0) skip--;
+      else out.push(map(e));
+    }
+    return out;
+  }
+
+  private countOf(items: readonly Entry<unknown>[], excluded = isRowExcluded): number {
+    let n = 0;
+    for (const e of items) if (!excluded(this.rows, e.r)) n++;
+    return n;
+  }
+
+  private bucket<T>(map: Map<string, Bucket<T>>, key: string): Bucket<T> {
     let b = map.get(key);
-    if (b === undefined) map.set(key, (b = new Bucket(cmp)));
+    if (b === undefined) map.set(key, (b = new Bucket<T>(this.byOp)));
     return b;
+  }
+
+  private sourceSetOf(sources: readonly string[]): number {
+    const key = sources.join('\u0000');
+    let k = this.sourceSetIndex.get(key);
+    if (k === undefined) {
+      k = this.sourceSets.length;
+      this.sourceSets.push(Object.freeze(sources.map((s) => this.internString(s))));
+      this.sourceSetIndex.set(key, k);
+    }
+    return k;
   }
 
   private internString(s: string): string {
@@ -208,15 +260,4 @@ const NO_SOURCES: readonly string[] = Object.freeze([]);
 
 function deltaKey(stream: string, round: number): string {
   return `${stream}\u0000${round}`;
-}
-
-function lowerBound(items: Entry<Attestation>[], t: number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (items[mid]!.b.observedAtMs < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

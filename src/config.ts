@@ -39,7 +39,22 @@ export interface NodeConfig {
   apiTokenFile: string | null;
   /** Skip signature checks when replaying the store at start (faster; a tampered store then injects forged updates). */
   trustStoreOnStart: boolean;
+  /** How long attestations and audit events stay in the node's answers (docs/STORAGE.md, "Retention"); null: forever. */
+  retention: Retention;
 }
+
+/** Retention periods in milliseconds (null: kept forever). */
+export interface Retention {
+  /** Attestations observed longer ago than this are compacted out of the derived state. */
+  attestationsMs: number | null;
+  /** Audit events of updates timestamped longer ago than this are compacted out. */
+  auditMs: number | null;
+}
+
+/** The shortest retention period: one minute (sweeps run every RETENTION_SWEEP_MS). */
+export const RETENTION_MIN_MS = 60_000;
+/** The longest: about ten years. */
+export const RETENTION_MAX_MS = 10 * 365 * 86_400_000;
 
 export const DEFAULT_CONFIG: NodeConfig = {
   dataDir: './.murmur',
@@ -62,6 +77,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   apiAllowedHosts: [],
   apiTokenFile: null,
   trustStoreOnStart: false,
+  retention: { attestationsMs: null, auditMs: null },
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -108,6 +124,15 @@ function keys(v: unknown, field: string): string[] {
   });
 }
 
+function retention(v: unknown): Retention {
+  const expected = `{ "attestationsMs": null | ms, "auditMs": null | ms } with ms an integer in ${RETENTION_MIN_MS}..${RETENTION_MAX_MS}`;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError('retention', expected, v);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'attestationsMs' && k !== 'auditMs') throw new ConfigError(`retention.${k}`, 'attestationsMs or auditMs', o[k]);
+  const period = (k: 'attestationsMs' | 'auditMs'): number | null => (o[k] === undefined || o[k] === null ? null : int(o[k], `retention.${k}`, RETENTION_MIN_MS, RETENTION_MAX_MS));
+  return { attestationsMs: period('attestationsMs'), auditMs: period('auditMs') };
+}
+
 /** Validates a partial config over the defaults; throws ConfigError naming the first bad field. */
 export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
   const known = new Set(Object.keys(DEFAULT_CONFIG));
@@ -141,6 +166,7 @@ export function resolveConfig(partial: Record<string, unknown>): NodeConfig {
     apiAllowedHosts: hostNames(c.apiAllowedHosts, 'apiAllowedHosts'),
     apiTokenFile: c.apiTokenFile === null ? null : str(c.apiTokenFile, 'apiTokenFile'),
     trustStoreOnStart: c.trustStoreOnStart,
+    retention: retention(c.retention),
   };
 }
 
@@ -191,7 +217,8 @@ export function configTemplate(overrides: Partial<NodeConfig> = {}): string {
     line('Priority (nice 0..19, Linux) of the signature-checking threads: 19 lets the event loop go first.', 'verifierNice') +
     line('Host names the API answers besides IP literals and localhost (for a proxy or a DNS name; guards against DNS rebinding).', 'apiAllowedHosts') +
     line('File (mode 0600) with the bearer token API writes need; null: none needed. The CLI reads it with --token-file.', 'apiTokenFile') +
-    line('Skip signature checks when replaying the store at start. Faster, but a tampered store then serves forged updates to peers.', 'trustStoreOnStart', true) +
+    line('Skip signature checks when replaying the store at start. Faster, but a tampered store then serves forged updates to peers.', 'trustStoreOnStart') +
+    line('Retention (ms, or null = forever): older attestations (by observedAtMs) and audit events (by update time) leave the answers and memory; the updates stay stored and served.', 'retention', true) +
     '}\n'
   );
 }

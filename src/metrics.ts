@@ -64,6 +64,10 @@ export function renderMetrics(node: ApiHost): string {
       family('murmur_verifier_worker_crashes_total', 'counter', 'Verifier workers lost to a crash (replaced, or dropped past the respawn limit).', [[{}, node.verifier.crashes]]),
       family('murmur_store_errors_total', 'counter', 'Failed store writes.', [[{}, node.storeErrors]]),
       family('murmur_store_corrupt_records', 'gauge', 'Records skipped at start-up as corrupt.', [[{}, node.replay.corrupt.length]]),
+      family('murmur_retention_compacted_total', 'counter', 'Ops compacted out of the derived state by retention, by kind.', [
+        [{ kind: 'attestation' }, node.retention.stats.attestations],
+        [{ kind: 'audit' }, node.retention.stats.audit],
+      ]),
       family(
         'murmur_kernel_runs_total',
         'counter',

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { DocViews, EQUATION, feedWeights, Log, RegistryReader, type RegistryView } from '../crdt/index.js';
 import { KeyIndex, MurmurNetwork, type NetworkHooks } from '../net/index.js';
 import { Ingest } from './ingest/ingest.js';
@@ -12,6 +13,7 @@ import { UpdateStore, type ReplayReport } from './store/update-store.js';
 import { ApiServer } from './http/api-server.js';
 import { AggregationService } from './aggregates/aggregation-service.js';
 import { VerifierPool } from './verify/verifier-pool.js';
+import { RetentionSweeper } from './retention.js';
 
 export { OFFER_YIELD_EVERY, SUBMIT_DURABLE_WAIT_MS } from './ingest/ingest.js';
 
@@ -38,7 +40,7 @@ export type { SubmitResult } from './submit-result.js';
  * accepting, flushes the store and closes connections.
  */
 export class MurmurNode implements ApiHost {
-  readonly log = new Log();
+  readonly log: Log;
   readonly index = new KeyIndex();
   readonly startedAt = Date.now();
   private stopping = false;
@@ -57,6 +59,8 @@ export class MurmurNode implements ApiHost {
   readonly verifier: VerifierPool;
   private readonly ownsVerifier: boolean;
   apiUrl: string | null = null;
+  /** Compacts old attestations and audit events out of the derived state (config `retention`). */
+  readonly retention: RetentionSweeper;
 
   private constructor(
     readonly config: NodeConfig,
@@ -64,6 +68,8 @@ export class MurmurNode implements ApiHost {
     readonly store: UpdateStore,
     verifier: VerifierPool | undefined,
   ) {
+    // The log keeps no update bytes: the store holds them (and answers for unwritten ones too).
+    this.log = new Log({ bytes: store, indexKey: [...new Uint32Array(randomBytes(16).buffer)] });
     // First: it reads the privacy ledger, and may refuse it before anything else is started.
     this.aggregates = new AggregationService(config, logger);
     this.verifier = verifier ?? new VerifierPool(undefined, config.verifierNice);
@@ -72,6 +78,7 @@ export class MurmurNode implements ApiHost {
     this.docs = new DocViews(this.log.state);
     this.registry = new RegistryReader(this.log, this.docs);
     this.authorities = new Set(config.registryAuthorities);
+    this.retention = new RetentionSweeper(this.log, config.retention, logger);
   }
 
   registryView(): RegistryView {
@@ -109,6 +116,8 @@ export class MurmurNode implements ApiHost {
       node.replay = await store.replay(node.log, { verify: config.trustStoreOnStart ? 'trust' : { verifier: (u) => node.ingest.preverify(u) } });
       for (const c of node.replay.corrupt) logger.error({ key: c.key, reason: c.reason }, 'corrupt store record skipped');
       if (node.replay.engineError !== null) logger.error({ err: node.replay.engineError }, 'store scan stopped early');
+      node.log.trimToSize();
+      node.retention.start(); // before anything is served: the replayed state is compacted first
       node.network = await MurmurNetwork.create(
         {
           networkId: config.networkId,
@@ -172,6 +181,7 @@ export class MurmurNode implements ApiHost {
     if (this.stopping) return;
     this.stopping = true;
     this.ingest.stop();
+    this.retention.stop();
     await this.api?.close();
     await this.network.stop();
     await this.closeVerifier();

@@ -1,4 +1,4 @@
-import { sha256 } from '../../crdt/index.js';
+import { compareSpans, sha256 } from '../../crdt/index.js';
 
 /** A sync key: the update's height (u32) and id (32 bytes, hex). Ordered by (height, id). */
 export interface SyncKey {
@@ -18,65 +18,79 @@ export function compareKeys(a: SyncKey, b: SyncKey): number {
   return a.height - b.height || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
-function sortKey(k: SyncKey): string {
-  return k.height.toString(16).padStart(9, '0') + k.id;
-}
+const ID_BYTES = 32;
+/** A stored key: height (u32 big-endian) then the id, so byte order is key order. */
+const ROW_BYTES = 4 + ID_BYTES;
+/** Buffered inserts merged at once, at least (and at least a quarter of the index: amortised O(1) per insert). */
+const MERGE_MIN_KEYS = 65_536;
 
 /**
  * The sorted set of accepted (height, id) keys, with range fingerprints:
  * fp = SHA-256(DOMAIN || (sum of ids as 256-bit big-endian integers mod 2^256) || u64be count)[0..16].
  * An additive fingerprint (as in Negentropy) resists the linear tricks that break XOR.
+ *
+ * Keys are 36-byte rows in one sorted buffer (36 bytes a key); inserts go to an unsorted buffer
+ * that is sorted and merged in before a read, or once it holds a quarter of the index.
  */
 export class KeyIndex {
-  private keys: string[] = [];
-  /** 8 big-endian 32-bit limbs per key, parallel to `keys`. */
-  private limbs = new Float64Array(0);
-  /** Keys added since the last merge (inserts are buffered: merging per insert would be quadratic). */
-  private added: string[] = [];
+  private sorted = new Uint8Array(0);
+  private n = 0;
+  private added = new Uint8Array(1024 * ROW_BYTES);
+  private m = 0;
 
   get size(): number {
     this.compact();
-    return this.keys.length;
+    return this.n;
   }
 
   /** Adds a key (a key already present is ignored when the buffer is merged). */
   add(k: SyncKey): void {
-    this.added.push(sortKey(k));
+    if ((this.m + 1) * ROW_BYTES > this.added.length) {
+      const grown = new Uint8Array(this.added.length * 2);
+      grown.set(this.added);
+      this.added = grown;
+    }
+    encodeKey(k, this.added, this.m * ROW_BYTES);
+    this.m++;
+    if (this.m >= Math.max(MERGE_MIN_KEYS, this.n / 4)) this.compact();
   }
 
-  /** Merges buffered keys into the sorted arrays: O(n + m log m) once per read burst. */
+  /** Merges buffered keys into the sorted buffer: O(n + m log m). */
   private compact(): void {
-    if (this.added.length === 0) return;
-    const add = this.added.sort();
-    this.added = [];
-    const keys: string[] = [];
-    const limbs = new Float64Array((this.keys.length + add.length) * LANES);
+    if (this.m === 0) return;
+    const add = Buffer.from(this.added.buffer, 0, this.m * ROW_BYTES);
+    const order = Array.from({ length: this.m }, (_, k) => k).sort((a, b) => compareRows(add, a, add, b));
+    const old = Buffer.from(this.sorted.buffer, this.sorted.byteOffset, this.n * ROW_BYTES);
+    const out = Buffer.allocUnsafeSlow((this.n + this.m) * ROW_BYTES);
     let i = 0;
     let j = 0;
-    while (i < this.keys.length || j < add.length) {
-      const fromOld = j >= add.length || (i < this.keys.length && this.keys[i]! <= add[j]!);
-      const s = fromOld ? this.keys[i]! : add[j]!;
-      if (fromOld) i++;
-      else j++;
-      if (keys.length > 0 && keys[keys.length - 1] === s) continue; // duplicate
-      const k = keys.length;
-      keys.push(s);
-      if (fromOld) limbs.set(this.limbs.subarray((i - 1) * LANES, i * LANES), k * LANES);
-      else for (let l = 0; l < LANES; l++) limbs[k * LANES + l] = parseInt(s.slice(9 + l * 8, 17 + l * 8), 16);
+    let k = 0;
+    while (i < this.n || j < order.length) {
+      const fromOld = j >= order.length || (i < this.n && compareRows(old, i, add, order[j]!) <= 0);
+      const src = fromOld ? old : add;
+      const at = fromOld ? i++ : order[j++]!;
+      if (k > 0 && compareRows(src, at, out, k - 1) === 0) continue; // a duplicate
+      src.copy(out, k * ROW_BYTES, at * ROW_BYTES, (at + 1) * ROW_BYTES);
+      k++;
     }
-    this.keys = keys;
-    this.limbs = limbs.slice(0, keys.length * LANES);
+    this.sorted = k === this.n + this.m ? out : out.subarray(0, k * ROW_BYTES);
+    this.n = k;
+    this.m = 0;
+    if (this.added.length > 1024 * ROW_BYTES) this.added = new Uint8Array(1024 * ROW_BYTES);
   }
 
   /** Index of the first key >= k. */
   lowerBound(k: SyncKey): number {
     this.compact();
-    const s = sortKey(k);
+    if (k.height > 0xffffffff) return this.n;
+    const probe = Buffer.alloc(ROW_BYTES);
+    encodeKey(k, probe, 0);
+    const keys = Buffer.from(this.sorted.buffer, this.sorted.byteOffset, this.n * ROW_BYTES);
     let lo = 0;
-    let hi = this.keys.length;
+    let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.keys[mid]! < s) lo = mid + 1;
+      if (keys.compare(probe, 0, ROW_BYTES, mid * ROW_BYTES, (mid + 1) * ROW_BYTES) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -84,22 +98,24 @@ export class KeyIndex {
 
   keyAt(i: number): SyncKey {
     this.compact();
-    const s = this.keys[i]!;
-    return { height: parseInt(s.slice(0, 9), 16), id: s.slice(9) };
+    const at = i * ROW_BYTES;
+    const s = this.sorted;
+    return { height: ((s[at]! << 24) | (s[at + 1]! << 16) | (s[at + 2]! << 8) | s[at + 3]!) >>> 0, id: this.idAt(i) };
   }
 
   idAt(i: number): string {
     this.compact();
-    return this.keys[i]!.slice(9);
+    return Buffer.from(this.sorted.buffer, this.sorted.byteOffset + i * ROW_BYTES + 4, ID_BYTES).toString('hex');
   }
 
   /** Fingerprint of the keys at indices [from, to). */
   fingerprint(from: number, to: number): Uint8Array {
     this.compact();
+    const view = new DataView(this.sorted.buffer, this.sorted.byteOffset);
     const acc = new Array<number>(LANES).fill(0);
     for (let i = from; i < to; i++) {
-      const base = i * LANES;
-      for (let l = 0; l < LANES; l++) acc[l]! += this.limbs[base + l]!;
+      const base = i * ROW_BYTES + 4;
+      for (let l = 0; l < LANES; l++) acc[l]! += view.getUint32(base + 4 * l);
       if ((i - from) % 1_000_000 === 999_999) carry(acc);
     }
     carry(acc);
@@ -108,6 +124,20 @@ export class KeyIndex {
     buf.writeBigUInt64BE(BigInt(to - from), 32);
     return sha256(DOMAIN_FP, buf).subarray(0, FINGERPRINT_BYTES);
   }
+}
+
+/** Byte order of row `i` of `a` against row `j` of `b`. */
+function compareRows(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
+  return compareSpans(a, i * ROW_BYTES, b, j * ROW_BYTES, ROW_BYTES);
+}
+
+function encodeKey(k: SyncKey, out: Uint8Array, at: number): void {
+  const h = k.height;
+  out[at] = h >>> 24;
+  out[at + 1] = (h >>> 16) & 0xff;
+  out[at + 2] = (h >>> 8) & 0xff;
+  out[at + 3] = h & 0xff;
+  out.set(Buffer.from(k.id, 'hex'), at + 4);
 }
 
 /** Propagates carries from the least significant lane (7) up; what leaves lane 0 is dropped (mod 2^256). */

@@ -50,7 +50,7 @@ export function replayerTick(ctx: ByzantineContext, i: number, batch: number): v
   const node = ctx.node(i);
   if (node === null || node.log.size === 0) return;
   const ids = [...node.log.ids()];
-  for (let k = 0; k < batch; k++) node.network.publish(node.log.get(ctx.rng.pick(ids))!.bytes);
+  for (let k = 0; k < batch; k++) node.network.publish(node.log.bytesOf(ctx.rng.pick(ids))!);
 }
 
 /**

@@ -2,7 +2,7 @@ import { DELTA_RULES, KernelError, KernelErrorCode, type DeltaRule } from '../..
 import { deltaAggregate } from '../aggregates/delta-aggregate.js';
 import { feedAggregate } from '../aggregates/feed-aggregate.js';
 import type { ApiHost } from './api-host.js';
-import { ApiError, ApiErrorCode } from './api-error.js';
+import { ApiError, ApiErrorCode, aboveHorizon } from './api-error.js';
 import type { Reply } from './routes.js';
 
 /** Aggregations computed at once; more get 503 (each may hold a kernel run of up to 1 GiB). */
@@ -46,7 +46,8 @@ export class AggregateRoutes {
     try {
       if (path === '/v1/aggregates/feed') {
         const feed = required(q.get('feed'), 'feed', 'feed=ETH/USD');
-        const from = num(q, 'from', { int: true, min: 0 }) ?? 0;
+        const horizon = this.node.log.state.horizons.attestationsMs;
+        const from = aboveHorizon(num(q, 'from', { int: true, min: 0 }) ?? horizon, horizon, 'attestations observed');
         const to = num(q, 'to', { int: true, min: 0 }) ?? Number.MAX_SAFE_INTEGER;
         return { status: 200, body: await feedAggregate(svc, this.node.log.state.attestations(feed, from, to), { feed, from, to }, this.node.feedWeights(feed)) };
       }

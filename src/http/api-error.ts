@@ -22,6 +22,8 @@ export enum ApiErrorCode {
   NodeNoiseRemoved = 'node-noise-removed',
   /** The request target is not a parseable path. */
   BadTarget = 'bad-target',
+  /** 410: the query reaches below the node's retention horizon (docs/STORAGE.md, "Retention"). */
+  Compacted = 'compacted',
 }
 
 /** An HTTP error with a typed code; rendered as { "error": { "code", "message" } }. */
@@ -34,4 +36,15 @@ export class ApiError extends CodedError {
   ) {
     super(code, message);
   }
+}
+
+/**
+ * `from` for a time-bounded read: refused with 410 `compacted` when it reaches below the retention
+ * horizon (what is below was dropped; an answer that silently left it out would look complete).
+ */
+export function aboveHorizon(from: number, horizonMs: number, what: string): number {
+  if (from < horizonMs) {
+    throw new ApiError(410, ApiErrorCode.Compacted, `${what} before ${horizonMs} were compacted by this node's retention; ask from=${horizonMs} or later, or a node that keeps them`, { horizonMs });
+  }
+  return from;
 }

@@ -6,6 +6,7 @@ import type { UnavailableCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ReplayReport } from '../store/update-store.js';
 import type { VerifierPool } from '../verify/verifier-pool.js';
+import type { RetentionStats } from '../retention.js';
 import type { SubmitResult } from '../submit-result.js';
 
 /**
@@ -25,6 +26,7 @@ export interface ApiHost {
   readonly startedAt: number;
   readonly peerId: string;
   readonly storeErrors: number;
+  readonly retention: { readonly stats: RetentionStats };
   /** Why writes are refused now, or null. */
   readonly unavailable: { code: UnavailableCode; reason: string } | null;
   registryView(): RegistryView;

@@ -2,7 +2,7 @@ import { MAX_UPDATE_BYTES, formatDecimal, fromHex, MurmurArgumentError, type Att
 import * as Y from 'yjs';
 import type { ApiHost } from './api-host.js';
 import { renderMetrics } from '../metrics.js';
-import { ApiError, ApiErrorCode } from './api-error.js';
+import { ApiError, ApiErrorCode, aboveHorizon } from './api-error.js';
 
 /** Most items one list response carries (`limit` is capped to it). */
 export const API_MAX_LIMIT = 10_000;
@@ -85,15 +85,17 @@ export function readRoutes(node: ApiHost, path: string, q: URLSearchParams): Rep
   if (path === '/v1/attestations') {
     const feed = q.get('feed');
     if (feed === null) throw new ApiError(400, ApiErrorCode.BadRequest, 'feed: required (for example feed=ETH/USD)');
-    const from = intParam(q, 'from', 0);
+    const horizon = log.state.horizons.attestationsMs;
+    const from = aboveHorizon(intParam(q, 'from', horizon), horizon, 'attestations observed');
     const to = intParam(q, 'to', Number.MAX_SAFE_INTEGER);
     const { offset, limit } = range(q); // only the page is built
     const { total, items } = log.state.attestationPage(feed, from, to, offset, limit);
-    return { status: 200, body: { feed, from, to, total, offset, attestations: items.map(attestationJson) } };
+    return { status: 200, body: { feed, from, to, total, offset, compactedBeforeMs: horizon, attestations: items.map(attestationJson) } };
   }
   if (path === '/v1/audit') {
     const { offset, limit } = range(q); // built page by page: the whole log is never copied
-    return { status: 200, body: { total: log.state.auditCount(), offset, events: log.state.auditLog(offset, limit) } };
+    const compactedBeforeMs = log.state.horizons.auditMs;
+    return { status: 200, body: { total: log.state.auditCount(), offset, compactedBeforeMs, events: log.state.auditLog(offset, limit) } };
   }
   if (path === '/v1/registry') {
     // One offset and limit page all three lists; each says its own total.

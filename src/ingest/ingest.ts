@@ -42,7 +42,7 @@ export class Ingest implements NetworkHost {
     private readonly verifier: VerifierPool,
     private readonly logger: Logger,
   ) {
-    log.onAccept((rec) => this.onAccepted(rec));
+    log.onAccept((rec, bytes) => this.onAccepted(rec, bytes));
   }
 
   /** The network to publish on, once it exists; replay has ended then. */
@@ -56,13 +56,13 @@ export class Ingest implements NetworkHost {
     this.stopping = true;
   }
 
-  private onAccepted(rec: UpdateRecord): void {
+  private onAccepted(rec: UpdateRecord, bytes: Uint8Array): void {
     this.index.add({ height: rec.height, id: rec.id });
     if (this.replaying) return;
     // The store retries a failed batch until it succeeds (store.error meanwhile); this rejects
     // only when the store closes first.
     const w = this.store
-      .append(rec)
+      .append(rec, bytes)
       .catch((err: unknown) => {
         this.storeErrors++;
         this.logger.error({ err, id: rec.id }, 'store write abandoned');
@@ -151,8 +151,9 @@ export class Ingest implements NetworkHost {
   /** Puts accepted updates on gossip (sync's fresh ones, SyncHost.relay; released ones), unless gossip already carries them. */
   relay(ids: readonly string[]): void {
     for (const id of ids) {
-      const bytes = this.log.get(id)?.bytes;
-      if (bytes !== undefined && !this.gossiped.has(id)) this.gossip(id, bytes);
+      if (this.gossiped.has(id)) continue;
+      const bytes = this.log.bytesOf(id);
+      if (bytes !== undefined) this.gossip(id, bytes);
     }
   }
 
@@ -172,7 +173,7 @@ export class Ingest implements NetworkHost {
   }
 
   bytesOf(id: string): Uint8Array | undefined {
-    return this.log.get(id)?.bytes;
+    return this.log.bytesOf(id);
   }
 
   wanted(max: number): string[] {

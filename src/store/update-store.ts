@@ -1,5 +1,5 @@
 import { ClassicLevel } from 'classic-level';
-import { DecodeError, Log, checkedOffer, decodeUpdate, type SignatureCheck, type UpdateRecord } from '../../crdt/index.js';
+import { DecodeError, Log, checkedOffer, decodeUpdate, type SignatureCheck, type UpdateBytesSource } from '../../crdt/index.js';
 
 /** Records written per LevelDB batch (group commit). */
 export const STORE_BATCH_MAX_RECORDS = 2_048;
@@ -51,14 +51,21 @@ export interface ReplayReport {
   readonly engineError: string | null;
 }
 
+/** What names a record: its height and id. */
+export interface StoreKey {
+  readonly height: number;
+  readonly id: string;
+}
+
 interface QueuedWrite {
+  id: string;
   key: Uint8Array;
   value: Uint8Array;
   done: { resolve: () => void; reject: (e: unknown) => void };
 }
 
 /** Key: height (u32 big-endian) then id, so key order is a topological order of the DAG. */
-function keyOf(rec: UpdateRecord): Uint8Array {
+function keyOf(rec: StoreKey): Uint8Array {
   const k = new Uint8Array(KEY_BYTES);
   new DataView(k.buffer).setUint32(0, rec.height);
   k.set(Buffer.from(rec.id, 'hex'), 4);
@@ -69,11 +76,19 @@ function keyOf(rec: UpdateRecord): Uint8Array {
  * The embedded, crash-safe store of accepted updates (LevelDB through classic-level; see
  * docs/STORAGE.md for why). `append` resolves once the record is in LevelDB's write-ahead log,
  * fsynced when `sync` is on: that is the acknowledgement the HTTP API and sync rely on.
+ *
+ * It is also where a node's log finds the bytes of its updates (UpdateBytesSource): the log keeps
+ * none in memory. An update is readable from the moment `append` is called: from the write queue
+ * until its batch is written, from LevelDB after.
  */
-export class UpdateStore {
+export class UpdateStore implements UpdateBytesSource {
   private readonly db: ClassicLevel<Uint8Array, Uint8Array>;
   private readonly sync: boolean;
   private queue: QueuedWrite[] = [];
+  /** Bytes appended and not yet written, by id (the queue, the batch being written, and appends waiting for room). */
+  private readonly unwritten = new Map<string, Uint8Array>();
+  /** Reads that LevelDB failed (the caller got undefined). */
+  readErrors = 0;
   private queuedBytes = 0;
   private flushing: Promise<void> | null = null;
   private spaceWaiters: (() => void)[] = [];
@@ -113,16 +128,34 @@ export class UpdateStore {
     for (const fn of this.healthListeners) fn(err);
   }
 
-  /** Queues `rec` for writing; resolves when it is durable. Waits while the queue is full. */
-  async append(rec: UpdateRecord): Promise<void> {
+  /**
+   * The bytes of the record at (height, id): from memory while its write is pending, else a
+   * synchronous LevelDB read (page-cache hits take microseconds). Undefined when the store does
+   * not hold it, is closed, or the read failed (counted in readErrors).
+   */
+  bytesOf(id: string, height: number): Uint8Array | undefined {
+    const pending = this.unwritten.get(id);
+    if (pending !== undefined) return pending;
+    if (this.closed || this.db.status !== 'open') return undefined;
+    try {
+      return this.db.getSync(keyOf({ height, id }));
+    } catch {
+      this.readErrors++;
+      return undefined;
+    }
+  }
+
+  /** Queues `bytes` for writing under `rec`; resolves when it is durable. Waits while the queue is full. */
+  async append(rec: StoreKey, bytes: Uint8Array): Promise<void> {
     if (this.closed) throw new Error('store is closed');
+    this.unwritten.set(rec.id, bytes);
     while (this.queue.length >= STORE_QUEUE_MAX_RECORDS || this.queuedBytes >= STORE_QUEUE_MAX_BYTES) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
     const p = new Promise<void>((resolve, reject) => {
-      this.queue.push({ key: keyOf(rec), value: rec.bytes, done: { resolve, reject } });
+      this.queue.push({ id: rec.id, key: keyOf(rec), value: bytes, done: { resolve, reject } });
     });
-    this.queuedBytes += rec.bytes.length;
+    this.queuedBytes += bytes.length;
     this.flushing ??= this.flushLoop();
     return p;
   }
@@ -149,7 +182,10 @@ export class UpdateStore {
             batch.map((w) => ({ type: 'put' as const, key: w.key, value: w.value })),
             { sync: this.sync },
           );
-          for (const w of batch) w.done.resolve();
+          for (const w of batch) {
+            this.unwritten.delete(w.id);
+            w.done.resolve();
+          }
           retryMs = STORE_RETRY_BASE_MS;
           this.setFailure(null);
         } catch (err) {

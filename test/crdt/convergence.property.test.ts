@@ -134,6 +134,6 @@ test('merge is commutative, associative and idempotent (state as a function of t
 function merged2(x: Uint8Array[], y: Uint8Array[]): Uint8Array[] {
   const log = new Log();
   for (const m of [...x, ...y]) log.offer(m);
-  return [...log.inOrder().map((r) => r.bytes), ...log.pendingUpdates()];
+  return [...log.inOrder().map((r) => log.bytesOf(r.id)!), ...log.pendingUpdates()];
 }
 

@@ -91,7 +91,7 @@ test('store: a failed batch stays queued and is written again until it succeeds'
   (level as unknown as { batch: unknown }).batch = (...args: Parameters<typeof batch>) => (failures-- > 0 ? Promise.reject(new Error('EIO')) : batch(...args));
   const log = new Log();
   const writes: Promise<void>[] = [];
-  log.onAccept((rec) => writes.push(store.append(rec)));
+  log.onAccept((rec, bytes) => writes.push(store.append(rec, bytes)));
   log.offer(authorFor('retry').next([attest('R', 1, 1)], 1).bytes);
   await Promise.all(writes);
   assert.equal(failures, -1, 'the batch was tried four times');

@@ -12,8 +12,8 @@ await store.open();
 const log = new Log();
 await store.replay(log);
 const author = authorFor(`kill-${process.pid}`);
-log.onAccept((rec) => {
-  void store.append(rec).then(() => process.stdout.write(`ack ${rec.id}\n`));
+log.onAccept((rec, bytes) => {
+  void store.append(rec, bytes).then(() => process.stdout.write(`ack ${rec.id}\n`));
 });
 for (let i = 0; ; i++) {
   log.offer(author.next([attest('K/V', i, i)], i, log.frontier(4)).bytes);
