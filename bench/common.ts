@@ -21,22 +21,38 @@ export function seedFor(label: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(`murmur-bench-${label}`).digest());
 }
 
-/** Runs `fn` `reps` times and returns the best (lowest) duration in seconds. */
-export function bestOf(reps: number, fn: () => void): number {
-  let best = Infinity;
-  for (let r = 0; r < reps; r++) best = Math.min(best, seconds(fn));
-  return best;
+/** A measured figure over several runs: no best-of, the median with its spread. */
+export interface Sample {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly values: readonly number[];
 }
 
-/** bestOf for asynchronous work. */
-export async function bestOfAsync(reps: number, fn: () => Promise<unknown>): Promise<number> {
-  let best = Infinity;
+export function sample(values: readonly number[]): Sample {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[sorted.length >> 1]!, min: sorted[0]!, max: sorted.at(-1)!, values: [...values] };
+}
+
+/** "median m (min a, max b)" */
+export function spread(s: Sample, digits = 3): string {
+  return `median ${s.median.toFixed(digits)} (min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)})`;
+}
+
+/** Runs `fn` `reps` times, every run measured (the first, cold one too): seconds per run. */
+export function timedRuns(reps: number, fn: () => void): Sample {
+  return sample(Array.from({ length: reps }, () => seconds(fn)));
+}
+
+/** timedRuns for asynchronous work. */
+export async function timedRunsAsync(reps: number, fn: () => Promise<unknown>): Promise<Sample> {
+  const out: number[] = [];
   for (let r = 0; r < reps; r++) {
     const t0 = process.hrtime.bigint();
     await fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9);
+    out.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
-  return best;
+  return sample(out);
 }
 
 /** Duration of one synchronous call, in seconds. */

@@ -3,15 +3,21 @@ import { createHash } from 'node:crypto';
 import { packAttestations, type AttestationInput } from '../kernels/attestation-batch.js';
 import type { KernelBackend } from '../kernels/backend.js';
 import { createCpuBackend } from '../kernels/cpu/cpu-backend.js';
-import { type FixedDeltas, toFixed } from '../kernels/fixed-point.js';
+import { toFixed } from '../kernels/fixed-point.js';
 import { WebGpuBackend } from '../kernels/webgpu/webgpu-backend.js';
-import { bestOfAsync, report } from './common.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { report, spread, timedRunsAsync } from './common.js';
 
 /**
  * `npm run bench -- kernels [--d N] [--feeds N] [--reps N]`: input throughput (GB/s) of every
- * kernel on each backend next to a memory-copy baseline measured in the same run on that backend.
- * CPU baseline: TypedArray.set of the same bytes. WebGPU baseline: the same bytes uploaded, copied
- * on the device and read back, which is the transfer pattern every backend call pays.
+ * kernel on each backend next to a memory-copy baseline measured in the same run on that backend,
+ * and the CPU kernels side by side with Flower's aggregation functions on numpy, on the same inputs.
+ * CPU baseline: TypedArray.set of the same bytes. WebGPU baseline: a copy between two buffers that
+ * already live on the device (the device's own bandwidth). Every figure is the median of `reps`
+ * runs, all measured.
  */
 interface Args {
   d: number;
@@ -29,15 +35,14 @@ function parse(args: string[]): Args {
   return { d: get('--d', 1 << 20), k: get('--k', 64), feeds: get('--feeds', 10_000), reps: get('--reps', 3), krumD: get('--krum-d', 1 << 16) };
 }
 
-function deltas(k: number, d: number): FixedDeltas {
+function floatRows(k: number, d: number): Float32Array[] {
   let s = 12345;
-  const rows = Array.from({ length: k }, () =>
+  return Array.from({ length: k }, () =>
     Float32Array.from({ length: d }, () => {
       s = (Math.imul(s, 1103515245) + 12345) >>> 0;
       return (s / 2 ** 32 - 0.5) * 0.01;
     }),
   );
-  return toFixed(rows);
 }
 
 function feeds(n: number): AttestationInput[][] {
@@ -49,31 +54,58 @@ function feeds(n: number): AttestationInput[][] {
 async function cpuCopy(bytes: number, reps: number): Promise<number> {
   const src = new Int32Array(bytes / 4).fill(7);
   const dst = new Int32Array(bytes / 4);
-  return bestOfAsync(reps, async () => dst.set(src));
+  return (await timedRunsAsync(reps, async () => dst.set(src))).median;
 }
 
+/** A device-resident copy: both buffers are on the device (filled before timing); only the copy and its completion are timed. */
 async function gpuCopy(gpu: WebGpuBackend, bytes: number, reps: number): Promise<number> {
   const host = new Uint8Array(bytes).fill(7);
-  return bestOfAsync(reps, () =>
-    gpu.withRun(async (run) => {
-      const src = run.buffer(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
-      run.device.queue.writeBuffer(src, 0, host);
-      const dst = run.buffer(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+  return gpu.withRun(async (run) => {
+    const src = run.buffer(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+    const dst = run.buffer(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC);
+    run.device.queue.writeBuffer(src, 0, host);
+    await run.device.queue.onSubmittedWorkDone();
+    const timed = await timedRunsAsync(reps, async () => {
       const enc = run.device.createCommandEncoder();
       enc.copyBufferToBuffer(src, 0, dst, 0, bytes);
       run.device.queue.submit([enc.finish()]);
-      await run.read(dst, bytes);
-    }),
-  );
+      await run.device.queue.onSubmittedWorkDone();
+    });
+    return timed.median;
+  });
+}
+
+/** Flower's aggregation (bench/flower-baseline.py) on the same float32 rows: seconds per kernel, or why it could not run. */
+function flowerSeconds(rows: Float32Array[], krum: Float32Array[], trim: number, reps: number): { impl: string; seconds: Record<string, { median: number; min: number; max: number }> } | string {
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-flower-'));
+  try {
+    const write = (name: string, xs: Float32Array[]): string => {
+      const path = join(dir, name);
+      writeFileSync(path, Buffer.concat(xs.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength))));
+      return path;
+    };
+    const args = [join(import.meta.dirname, 'flower-baseline.py'), write('rows.f32', rows), String(rows.length), String(rows[0]!.length), write('krum.f32', krum), String(krum[0]!.length), String(trim), String(reps)];
+    const out = execFileSync('python3', args, { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+    const parsed = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown> & { impl: string };
+    const { impl, ...seconds } = parsed;
+    return { impl, seconds: seconds as Record<string, { median: number; min: number; max: number }> };
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    return `skipped: no Python 3 with numpy (${(e.stderr ?? e.message).trim().split('\n').at(-1)})`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {
   const a = parse(argv);
-  const x = deltas(a.k, a.d);
+  const rowsF32 = floatRows(a.k, a.d);
+  const x = toFixed(rowsF32);
   const deltaBytes = a.k * a.d * 4;
   const batch = packAttestations(feeds(a.feeds));
   const attBytes = batch.values.length * 20;
-  const krum = deltas(a.k, a.krumD);
+  const krumF32 = floatRows(a.k, a.krumD);
+  const krum = toFixed(krumF32);
   const weights = Uint32Array.from({ length: a.k }, (_, i) => 1 + i);
   const factors = Uint32Array.from({ length: a.k }, (_, i) => 30_000 + i);
 
@@ -100,7 +132,7 @@ export async function main(argv: string[]): Promise<void> {
     lines.push([`${name} memcpy baseline GB/s`, baseline]);
     result[`${name}_memcpy_gbps`] = baseline;
     for (const [kernel, bytes, fn] of [...coordinate, ...other]) {
-      const gbps = bytes / (await bestOfAsync(a.reps, () => fn(b))) / 1e9;
+      const gbps = bytes / (await timedRunsAsync(a.reps, () => fn(b))).median / 1e9;
       const base = bytes === deltaBytes ? baseline : bytes / (await copy(bytes)) / 1e9;
       const ratio = gbps / base;
       lines.push([`${name} ${kernel} GB/s (ratio to memcpy)`, `${gbps.toFixed(3)} (${ratio.toFixed(3)})`]);
@@ -112,7 +144,9 @@ export async function main(argv: string[]): Promise<void> {
     return min;
   };
 
+  result.method = `cold-median-of-${a.reps}`;
   result.cpu_ratio_min = Number((await measure('cpu', createCpuBackend(), (n) => cpuCopy(n, a.reps))).toFixed(4));
+  await flowerSideBySide(a, rowsF32, krumF32, weights, lines, result);
   const gpu = new WebGpuBackend({ idleMs: 5_000 });
   try {
     await gpu.probe();
@@ -126,6 +160,43 @@ export async function main(argv: string[]): Promise<void> {
     gpu.close();
   }
   report(lines, result);
+}
+
+/**
+ * murmur's CPU kernels against Flower's functions on the same float32 rows, in the same run:
+ * murmur's time includes the conversion to its fixed-point input (Flower starts from the floats
+ * too). ratio = Flower's time / murmur's, so above 1 murmur is ahead.
+ */
+async function flowerSideBySide(a: Args, rows: Float32Array[], krumRows: Float32Array[], weights: Uint32Array, lines: [string, string | number][], result: Record<string, unknown>): Promise<void> {
+  const cpu = createCpuBackend();
+  const trim = 6;
+  const flower = flowerSeconds(rows, krumRows, trim, a.reps);
+  if (typeof flower === 'string') {
+    lines.push(['flower side-by-side', flower]);
+    result.ratio_to_flower_min = null;
+    result.flower = flower;
+    return;
+  }
+  const ours: [string, () => Promise<unknown>][] = [
+    ['weighted-mean', () => cpu.weightedSum(toFixed(rows), weights)],
+    ['median', () => cpu.median(toFixed(rows))],
+    ['trimmed-mean', () => cpu.trimmedSum(toFixed(rows), trim)],
+    ['multi-krum-distances', () => cpu.gram(toFixed(krumRows), true)],
+  ];
+  lines.push(['flower side-by-side', flower.impl]);
+  let min = Infinity;
+  const perKernel: Record<string, unknown> = {};
+  for (const [kernel, fn] of ours) {
+    const m = await timedRunsAsync(a.reps, fn);
+    const f = flower.seconds[kernel]!;
+    const ratio = f.median / m.median;
+    min = Math.min(min, ratio);
+    lines.push([`${kernel}: murmur cpu s ${spread(m, 4)}`, `flower ${f.median.toFixed(4)} s, ratio ${ratio.toFixed(3)}`]);
+    perKernel[kernel] = { murmur_cpu_s: m.median, flower_s: f.median, flower_min_s: f.min, flower_max_s: f.max, ratio: Number(ratio.toFixed(3)) };
+  }
+  result.flower_impl = flower.impl;
+  result.flower = perKernel;
+  result.ratio_to_flower_min = Number(min.toFixed(3));
 }
 
 /** A digest of any kernel output (typed arrays, possibly nested in objects). */

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Author, KIND_ATTESTATION, Log, Signer } from '../crdt/index.js';
 import { UpdateStore } from '../src/store/update-store.js';
-import { report, seedFor } from './common.js';
+import { report, sample, seedFor, spread, type Sample } from './common.js';
 
 const AUTHORS = 20;
 
@@ -63,12 +63,8 @@ function child(mode: string, dataDir: string): Record<string, number> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const spread = (xs: number[]): string => `median ${median(xs).toFixed(3)} (min ${Math.min(...xs).toFixed(3)}, max ${Math.max(...xs).toFixed(3)})`;
-
-export async function main(args: string[]): Promise<void> {
-  const n = arg(args, '--updates', 1_000_000);
-  const runs = arg(args, '--runs', 3);
+/** The fixture store of `n` updates (generated once, reused) and its wire bytes. */
+async function fixtureFor(n: number): Promise<{ fixture: string; wireBytes: number }> {
   const fixture = join(import.meta.dirname, 'out', `memory-${n}`);
   if (!existsSync(join(fixture, 'fixture.json'))) {
     rmSync(fixture, { recursive: true, force: true });
@@ -77,6 +73,26 @@ export async function main(args: string[]): Promise<void> {
     await buildFixture(fixture, n);
   }
   const { wireBytes } = (await import(join(fixture, 'fixture.json'), { with: { type: 'json' } })).default as { wireBytes: number };
+  return { fixture, wireBytes };
+}
+
+export interface MemoryRuns {
+  starts: Sample;
+  floors: Sample;
+  perUpdate: Sample;
+  anonPerUpdate: Sample;
+  filePerUpdate: Sample;
+  detail: Record<string, number>[];
+  wireBytes: number;
+}
+
+/**
+ * `runs` cold runs of a node on the n-update fixture, each with an empty node (the RSS baseline)
+ * and the verify floor measured beside it; also what the ingest bench reports as
+ * bytes_per_single_op_update.
+ */
+export async function measureNodeMemory(n: number, runs: number, log = console.log): Promise<MemoryRuns> {
+  const { fixture, wireBytes } = await fixtureFor(n);
   const starts: number[] = [];
   const floors: number[] = [];
   const perUpdate: number[] = [];
@@ -96,24 +112,31 @@ export async function main(args: string[]): Promise<void> {
       anonPerUpdate.push((m.rssAnon! - e.rssAnon!) / n);
       filePerUpdate.push((m.rssFile! - e.rssFile!) / n);
       detail.push({ run: r, start_s: m.seconds!, verify_floor_s: f.seconds!, rss: m.rss!, rss_empty: e.rss!, rss_anon: m.rssAnon! - e.rssAnon!, rss_file: m.rssFile! - e.rssFile!, heap_used: m.heapUsed! - e.heapUsed!, array_buffers: m.arrayBuffers! - e.arrayBuffers! });
-      console.log(`run ${r}: start ${m.seconds!.toFixed(2)} s (floor ${f.seconds!.toFixed(2)} s), RSS +${((m.rss! - e.rss!) / 2 ** 20).toFixed(0)} MiB, heap +${((m.heapUsed! - e.heapUsed!) / 2 ** 20).toFixed(0)} MiB`);
+      log(`run ${r}: start ${m.seconds!.toFixed(2)} s (floor ${f.seconds!.toFixed(2)} s), RSS +${((m.rss! - e.rss!) / 2 ** 20).toFixed(0)} MiB, heap +${((m.heapUsed! - e.heapUsed!) / 2 ** 20).toFixed(0)} MiB`);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
   }
-  const start = median(starts);
-  const floor = median(floors);
-  const rss = median(perUpdate);
-  const wire = wireBytes / n;
+  return { starts: sample(starts), floors: sample(floors), perUpdate: sample(perUpdate), anonPerUpdate: sample(anonPerUpdate), filePerUpdate: sample(filePerUpdate), detail, wireBytes };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const n = arg(args, '--updates', 1_000_000);
+  const runs = arg(args, '--runs', 3);
+  const m = await measureNodeMemory(n, runs);
+  const start = m.starts.median;
+  const floor = m.floors.median;
+  const rss = m.perUpdate.median;
+  const wire = m.wireBytes / n;
   report(
     [
       ['updates held', n],
-      [`start_s (cold restart, verify on replay): ${spread(starts)}`, start],
-      [`verify floor (read + pool verify only): ${spread(floors)}`, floor],
+      [`start_s (cold restart, verify on replay): ${spread(m.starts)}`, start],
+      [`verify floor (read + pool verify only): ${spread(m.floors)}`, floor],
       ['ratio_to_verify_floor (floor / start)', floor / start],
-      [`rss_bytes_per_update: ${spread(perUpdate)}`, rss],
-      [`  of which anonymous (heap, arenas, typed arrays): ${spread(anonPerUpdate)}`, median(anonPerUpdate)],
-      [`  of which file-backed (LevelDB's mapped tables): ${spread(filePerUpdate)}`, median(filePerUpdate)],
+      [`rss_bytes_per_update: ${spread(m.perUpdate)}`, rss],
+      [`  of which anonymous (heap, arenas, typed arrays): ${spread(m.anonPerUpdate)}`, m.anonPerUpdate.median],
+      [`  of which file-backed (LevelDB's mapped tables): ${spread(m.filePerUpdate)}`, m.filePerUpdate.median],
       ['wire bytes per update', wire],
       ['ratio_to_wire_bytes (wire / rss per update)', wire / rss],
     ],
@@ -126,13 +149,13 @@ export async function main(args: string[]): Promise<void> {
       [`rss_bytes_per_update_${n === 1_000_000 ? '1m' : n}`]: rss,
       start_s: start,
       rss_bytes_per_update: rss,
-      rss_anon_bytes_per_update: median(anonPerUpdate),
-      rss_file_bytes_per_update: median(filePerUpdate),
+      rss_anon_bytes_per_update: m.anonPerUpdate.median,
+      rss_file_bytes_per_update: m.filePerUpdate.median,
       verify_floor_s: floor,
       ratio_to_verify_floor: floor / start,
       wire_bytes_per_update: wire,
       ratio_to_wire_bytes: wire / rss,
-      runs: detail,
+      runs: m.detail,
       targets: { rss_bytes_per_update_1m: 400, start_s_1m: 60 },
     },
   );
