@@ -29,7 +29,7 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: n
 }
 
 /**
- * One murmur node on loopback TCP (no HTTP API, no fsync, a fresh data dir) with the operations
+ * One murmur node on loopback TCP (no HTTP API, a fresh data dir, otherwise the node's defaults: storeSync on) with the operations
  * the benchmarks drive it by. Every argument and result is structured-cloneable, so the same
  * class runs in the benchmark's process or in a child process of its own (peer-process.ts).
  */
@@ -50,7 +50,6 @@ export class BenchPeer {
       networkId: 'murmur-bench',
       listen: ['/ip4/127.0.0.1/tcp/0'],
       bootstrap: opts.bootstrap ?? [],
-      storeSync: false,
       syncIntervalMs: opts.syncIntervalMs ?? SYNC_INTERVAL_MS,
       logLevel: 'silent',
     });
