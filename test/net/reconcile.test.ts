@@ -79,6 +79,19 @@ test('reconciliation: a recent divergence of 100 updates settles in one round tr
   assert.equal(b.size, 10_100, 'b has everything');
 });
 
+test('reconciliation: a recent divergence of 1 000 updates on each side settles in at most two round trips', () => {
+  const base = 100_000;
+  const all = Array.from({ length: base + 2_000 }, (_, i) => key(i));
+  // Both sides wrote at the same heights meanwhile: their new keys interleave.
+  const extra = all.slice(base);
+  const [a, am] = build([...all.slice(0, base), ...extra.filter((_, i) => i % 2 === 0)]);
+  const [b, bm] = build([...all.slice(0, base), ...extra.filter((_, i) => i % 2 === 1)]);
+  const rounds = reconcile(a, b, am, bm);
+  assert.equal(a.size, all.length, 'a has everything');
+  assert.equal(b.size, all.length, 'b has everything');
+  assert.ok(rounds <= 2, `${rounds} round trips`);
+});
+
 test('fingerprints are order-independent', () => {
   const keys = Array.from({ length: 500 }, (_, i) => key(i));
   const [x] = build(keys);

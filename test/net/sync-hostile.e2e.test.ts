@@ -32,8 +32,8 @@ function feed(stream: Stream, frames: Frame[], hold: Promise<void> = Promise.res
   );
 }
 
-/** Whether the victim ends (refuses) the stream within `ms`; an accepted idle session would wait for its 10 s read timeout. */
-async function refusedSoon(stream: Stream, ms = 1_500): Promise<boolean> {
+/** Whether the victim ends (refuses) the stream within `ms`; an accepted idle session would wait for its 10 s read timeout, so 4 s tells them apart even on a loaded machine. */
+async function refusedSoon(stream: Stream, ms = 4_000): Promise<boolean> {
   const ended = (async () => {
     try {
       for await (const _ of stream.source) {
