@@ -6,6 +6,18 @@ import { SyncError, SyncErrorCode } from './frame-channel.js';
 export const SYNC_SPLIT_FANOUT = 16;
 /** Ids listed explicitly at the top of the initial message (recent updates differ most often). */
 export const SYNC_INITIAL_TOP_IDS = 128;
+/**
+ * Below the listed top, the initial message covers the most recent keys with fingerprint ranges
+ * that double in size (128, 256, ... up to this many keys), then splits the rest in
+ * SYNC_SPLIT_FANOUT: a recent divergence falls in small ranges the responder can answer with ids.
+ */
+export const SYNC_INITIAL_RECENT_MAX_KEYS = 4_096;
+/**
+ * A mismatched fingerprint range of at most SYNC_SPLIT_FANOUT x SYNC_MAX_IDS_PER_RANGE local keys is
+ * answered with its ids (as several ids ranges) instead of being split into fingerprints, saving a
+ * round trip, while a turn has listed fewer than this many such ids (256 KiB of ids).
+ */
+export const SYNC_DENSE_IDS_PER_TURN = 8_192;
 
 export interface ReconcileStep {
   /** Ranges to send back (further work). */
@@ -43,17 +55,41 @@ function split(index: KeyIndex, lower: SyncKey, upper: SyncKey, from: number, to
   return out;
 }
 
+/** Local positions [from, to) of [lower, upper) as ids ranges of at most SYNC_MAX_IDS_PER_RANGE ids each. */
+function idRanges(index: KeyIndex, lower: SyncKey, upper: SyncKey, from: number, to: number): Range[] {
+  const out: Range[] = [];
+  let lo = lower;
+  for (let at = from; at < to; at += SYNC_MAX_IDS_PER_RANGE) {
+    const end = Math.min(to, at + SYNC_MAX_IDS_PER_RANGE);
+    const hi = end === to ? upper : index.keyAt(end);
+    out.push({ lower: lo, upper: hi, mode: RangeMode.Ids, ids: idsIn(index, at, end) });
+    lo = hi;
+  }
+  return out;
+}
+
 /**
- * The initiator's first message: its most recent SYNC_INITIAL_TOP_IDS ids listed explicitly, and
- * the rest of the key space as SYNC_SPLIT_FANOUT fingerprint ranges. A small, recent divergence is
- * then settled in the first round trip.
+ * The initiator's first message: its most recent SYNC_INITIAL_TOP_IDS ids listed explicitly, the
+ * keys below them in fingerprint ranges doubling from SYNC_INITIAL_TOP_IDS to
+ * SYNC_INITIAL_RECENT_MAX_KEYS keys, and the rest of the key space as SYNC_SPLIT_FANOUT
+ * fingerprint ranges. A recent divergence is then settled in the first round trip or two.
  */
 export function initialRanges(index: KeyIndex): Range[] {
   const n = index.size;
   if (n <= SYNC_MAX_IDS_PER_RANGE) return [{ lower: KEY_MIN, upper: KEY_INFINITY, mode: RangeMode.Ids, ids: idsIn(index, 0, n) }];
   const topAt = n - SYNC_INITIAL_TOP_IDS;
   const top = index.keyAt(topAt);
-  return [...split(index, KEY_MIN, top, 0, topAt, SYNC_SPLIT_FANOUT), { lower: top, upper: KEY_INFINITY, mode: RangeMode.Ids, ids: idsIn(index, topAt, n) }];
+  const recent: Range[] = [];
+  let hiAt = topAt;
+  let hi = top;
+  for (let size = SYNC_INITIAL_TOP_IDS; size <= SYNC_INITIAL_RECENT_MAX_KEYS && hiAt - size > 0; size *= 2) {
+    const loAt = hiAt - size;
+    const lo = index.keyAt(loAt);
+    recent.unshift(fpRange(index, lo, hi, loAt, hiAt));
+    hiAt = loAt;
+    hi = lo;
+  }
+  return [...split(index, KEY_MIN, hi, 0, hiAt, SYNC_SPLIT_FANOUT), ...recent, { lower: top, upper: KEY_INFINITY, mode: RangeMode.Ids, ids: idsIn(index, topAt, n) }];
 }
 
 /**
@@ -77,13 +113,15 @@ export function checkRanges(ranges: readonly Range[], maxRanges = Infinity): voi
  * other sent. Work is bounded per turn in total: one pass over the local keys (the ranges are
  * disjoint, checkRanges), plus the listed ids (at most SYNC_MAX_RANGES_PER_TURN x
  * SYNC_MAX_IDS_PER_RANGE), plus a binary search per range. Listed ids settle a range at once (push what the peer lacks, request what we lack);
- * a mismatched fingerprint is answered with our ids when few, or split when many.
+ * a mismatched fingerprint is answered with our ids when few (up to SYNC_SPLIT_FANOUT ids ranges,
+ * within SYNC_DENSE_IDS_PER_TURN a turn), or split when many.
  */
 export function processRanges(index: KeyIndex, incoming: readonly Range[], maxRanges = Infinity): ReconcileStep {
   checkRanges(incoming, maxRanges);
   const ranges: Range[] = [];
   const send: string[] = [];
   const want: string[] = [];
+  let dense = SYNC_DENSE_IDS_PER_TURN;
   for (const r of incoming) {
     const from = index.lowerBound(r.lower);
     const to = index.lowerBound(r.upper);
@@ -102,7 +140,10 @@ export function processRanges(index: KeyIndex, incoming: readonly Range[], maxRa
     if (local === r.count && Buffer.compare(index.fingerprint(from, to), r.fingerprint) === 0) continue;
     if (r.count === 0) send.push(...idsIn(index, from, to));
     else if (local <= SYNC_MAX_IDS_PER_RANGE) ranges.push({ lower: r.lower, upper: r.upper, mode: RangeMode.Ids, ids: idsIn(index, from, to) });
-    else ranges.push(...split(index, r.lower, r.upper, from, to, SYNC_SPLIT_FANOUT));
+    else if (local <= SYNC_SPLIT_FANOUT * SYNC_MAX_IDS_PER_RANGE && local <= dense) {
+      dense -= local;
+      ranges.push(...idRanges(index, r.lower, r.upper, from, to));
+    } else ranges.push(...split(index, r.lower, r.upper, from, to, SYNC_SPLIT_FANOUT));
   }
   return { ranges, send, want };
 }
