@@ -24,6 +24,9 @@ export function binaryExponent(m: number): number {
   return ((BITS[1]! >>> 20) & 0x7ff) - 1023 - 64;
 }
 
+/** 1.5 x 2^52: x + ROUND_MAGIC - ROUND_MAGIC is x rounded half to even, for |x| < 2^51. */
+export const ROUND_MAGIC = 6_755_399_441_055_744;
+
 /** Round half to even; `y` is exact (a float scaled by a power of two). */
 export function roundHalfEven(y: number): number {
   let r = Math.round(y);
@@ -52,9 +55,12 @@ export function toFixed(rows: readonly Float32Array[], field = 'deltas'): FixedD
   }
   const shift = max === 0 ? 0 : FIXED_BITS - 1 - binaryExponent(max);
   const scale = 2 ** shift;
+  // row[i] * scale is exact (a power-of-two scale) and below 2^31 in magnitude, so adding and
+  // subtracting 1.5 x 2^52 rounds it half to even by IEEE-754's own rounding: roundHalfEven
+  // without a call or a branch (the same integers; test/kernels checks them against it).
   const out = rows.map((row) => {
     const q = new Int32Array(d);
-    for (let i = 0; i < d; i++) q[i] = roundHalfEven(row[i]! * scale);
+    for (let i = 0; i < d; i++) q[i] = row[i]! * scale + ROUND_MAGIC - ROUND_MAGIC;
     return q;
   });
   return { k, d, rows: out, shift };
