@@ -85,6 +85,8 @@ export interface SyncComponents {
  * everything, hop by hop). At most one outbound session per peer at a time.
  */
 export class SyncService implements Startable {
+  /** The last outbound session that completed (performance.now() time): what readiness reads. */
+  lastOutbound: { atMs: number; accepted: number; received: number } | null = null;
   readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, forcedCloses: 0, failures: {} };
   private readonly running = new Map<string, Promise<SessionResult | null>>();
   /** Inbound sessions in progress (stop waits for them as for `running`). */
@@ -307,6 +309,7 @@ export class SyncService implements Startable {
       this.metrics.updatesReceived += result.received;
       this.metrics.updatesSent += result.sent;
       this.lastSessionAt.set(peer.toString(), performance.now());
+      if (initiator) this.lastOutbound = { atMs: performance.now(), accepted: result.accepted, received: result.received };
       if (result.accepted > 0) this.fanOut(peer);
       return result;
     } catch (err) {

@@ -11,41 +11,9 @@ import { ApiCallError, getJson, resend, type ApiTarget } from './api-client.js';
 import { attest } from './attest.js';
 import { registrySet } from './registry.js';
 import { readValues, submitDelta } from './delta.js';
+import { USAGE, commandUsage } from './usage.js';
+import { backup, exportOps, restore } from './backup.js';
 
-const USAGE = `usage: murmur <command> [flags]
-
-  keygen        [--out murmur.key]                      write a new Ed25519 key (mode 0600), print its public key
-  init          [--config murmur.config.json]           write a commented config file with the defaults, and
-                                                        an API token (murmur.api-token, mode 0600) beside it
-  start         [--config F] [--data-dir D] [--network-id N] [--listen MA]... [--bootstrap MA]...
-                [--api-host H] [--api-port P] [--mdns]
-                [--kernel-backend auto|webgpu|cpu]      run a peer
-  status        [--api URL]                             ask a running node for its status
-  peers         [--api URL]                             list a running node's peers
-  attest        --key F --feed F --value V --confidence C [--feed ... --value ... --confidence ...]
-                [--source S]... [--api URL]             sign attestations locally and submit them
-  resend        --key F [--api URL]                     resend the key's unacknowledged updates (same bytes) to a node
-  verify-store  [--data-dir D]                          replay the store and print its digest
-  aggregate     --feed F [--from MS] [--to MS] [--api URL]
-                                                        a feed's aggregate (Pyth-style price, confidence, outliers)
-  aggregate     --stream S --round N [--rule mean|median|trimmed-mean|multi-krum]
-                [--trim B] [--f N] [--clip C] [--api URL]
-                                                        a delta round's aggregate (values as base64 f32)
-  registry      [--api URL]                             the registry: feeds, adapters, schemas, disputes
-  registry-set  --key F --kind feed|adapter|schema --id ID --version N --body JSON [--owner HEX] [--api URL]
-                                                        sign a registry change locally and submit it
-  delta         --key F --stream S --round N (--values-json '[...]' | --values-f32 FILE) --clip C
-                --noise-multiplier Z [--weight W] [--epsilon E] [--delta D] [--api URL]
-                                                        local DP: clip to L2 norm C, add N(0, (Z C)^2) noise from
-                                                        the CSPRNG, charge the key's own budget (F.privacy.json,
-                                                        default epsilon 10 at delta 1e-6), sign and submit
-
-  Commands that sign (attest, registry-set, delta) keep a journal beside the key (F.journal.json,
-  0600) and a lock (F.lock): a retry resends the same bytes, never a new update at a used seq.
-  Commands that call a node take --api URL (default http://127.0.0.1:7070) and --token-file F, the
-  bearer token of a node whose config sets apiTokenFile (default: $MURMUR_API_TOKEN_FILE, else
-  ./murmur.api-token when it exists).
-`;
 
 const DEFAULT_API = `http://127.0.0.1:${DEFAULT_CONFIG.apiPort}`;
 /** Name of the API token file `murmur init` writes beside the config. */
@@ -146,8 +114,34 @@ function aggregatePath(argv: string[]): [ApiTarget, string] {
   return [apiTarget(v), `/v1/aggregates/${v.feed !== undefined ? 'feed' : 'delta'}?${q}`];
 }
 
+/** backup <dir>, restore <backup dir> --data-dir D, export --kind K --format F [--feed F]. */
+async function backupCommand(cmd: 'backup' | 'restore' | 'export', argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: cmd !== 'export',
+    options: { ...API_FLAGS, 'data-dir': { type: 'string' }, kind: { type: 'string' }, format: { type: 'string' }, feed: { type: 'string' } },
+  });
+  if (cmd === 'export') {
+    await exportOps(apiTarget(values), values.kind ?? 'attestation', values.format ?? 'ndjson', values.feed, (line) => process.stdout.write(line + '\n'));
+    return 0;
+  }
+  const dir = positionals[0];
+  if (dir === undefined || positionals.length > 1) throw new ConfigError('<dir>', cmd === 'backup' ? 'one directory to write the backup to' : 'the one directory murmur backup wrote');
+  if (cmd === 'backup') print(await backup(apiTarget(values), dir));
+  else print(await restore(dir, values['data-dir'] ?? DEFAULT_CONFIG.dataDir));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = commandUsage(cmd);
+    if (help !== null) {
+      process.stdout.write(help);
+      return 0;
+    }
+  }
   switch (cmd) {
     case 'keygen': {
       const { values } = parseArgs({ args: rest, strict: true, options: { out: { type: 'string' } } });
@@ -258,9 +252,18 @@ async function main(argv: string[]): Promise<number> {
     case 'aggregate':
       print(await getJson(...aggregatePath(rest)));
       return 0;
+    case 'backup':
+    case 'restore':
+    case 'export':
+      return backupCommand(cmd, rest);
     default:
-      process.stderr.write(cmd === undefined || cmd === 'help' || cmd === '--help' ? USAGE : `unknown command ${JSON.stringify(cmd)}\n\n${USAGE}`);
-      return cmd === undefined || cmd === 'help' || cmd === '--help' ? 0 : 2;
+      if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
+        const help = rest[0] !== undefined ? commandUsage(rest[0]) : null;
+        process.stdout.write(help ?? USAGE);
+        return 0;
+      }
+      process.stderr.write(`unknown command ${JSON.stringify(cmd)}\n\n${USAGE}`);
+      return 2;
   }
 }
 

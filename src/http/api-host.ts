@@ -4,7 +4,7 @@ import type { AggregationService } from '../aggregates/aggregation-service.js';
 import type { NodeConfig } from '../config.js';
 import type { UnavailableCode } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ReplayReport } from '../store/update-store.js';
+import type { ReplayReport, UpdateStore } from '../store/update-store.js';
 import type { VerifierPool } from '../verify/verifier-pool.js';
 import type { RetentionStats } from '../retention.js';
 import type { SubmitResult } from '../submit-result.js';
@@ -23,6 +23,7 @@ export interface ApiHost {
   readonly aggregates: AggregationService;
   readonly verifier: VerifierPool;
   readonly replay: ReplayReport;
+  readonly store: UpdateStore;
   readonly startedAt: number;
   readonly peerId: string;
   readonly storeErrors: number;

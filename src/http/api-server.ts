@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { RejectCode, fromHex, MurmurArgumentError } from '../../crdt/index.js';
 import type { ApiHost } from './api-host.js';
+import { encodeBackup } from '../store/backup-stream.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
 import { mediaType, readBody } from './body.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -97,6 +98,10 @@ export class ApiServer {
       reply = { status: e.status, body: { error: { code: e.code, message: e.message, ...e.details } } };
     }
     if (res.headersSent || res.destroyed) return;
+    if (reply.stream !== undefined) {
+      await this.streamReply(res, reply.status, reply.stream);
+      return;
+    }
     const headers: Record<string, string> = { 'content-type': reply.text !== undefined ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json' };
     if (unreadBody) {
       // The body is still arriving. Closing now, with its bytes unread, would reset the connection
@@ -112,6 +117,22 @@ export class ApiServer {
     res.writeHead(reply.status, headers).end(reply.text ?? JSON.stringify(reply.body));
   }
 
+  /** Writes a streamed body with backpressure; a client that goes away ends the stream (and its snapshot). */
+  private async streamReply(res: ServerResponse, status: number, body: AsyncIterable<Uint8Array>): Promise<void> {
+    res.writeHead(status, { 'content-type': 'application/octet-stream' });
+    try {
+      for await (const chunk of body) {
+        if (res.destroyed) break;
+        if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      }
+    } catch (err) {
+      this.node.logger.error({ err }, 'api stream failed');
+      res.destroy(); // the client sees a truncated stream (no trailer), never a short one that looks whole
+      return;
+    }
+    res.end();
+  }
+
   private async route(req: IncomingMessage): Promise<Reply> {
     let url: URL;
     try {
@@ -124,6 +145,11 @@ export class ApiServer {
       return this.submit(req);
     }
     if (req.method !== 'GET') throw new ApiError(405, ApiErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${url.pathname}`);
+    if (url.pathname === '/v1/backup') {
+      // Every update the node holds, so it needs the token like a write (docs/API.md).
+      this.guard.checkToken(req);
+      return { status: 200, body: null, stream: encodeBackup(this.node.store) };
+    }
     const r = readRoutes(this.node, url.pathname, url.searchParams) ?? (await this.aggregates.handle(url.pathname, url.searchParams));
     if (r === null) throw new ApiError(404, ApiErrorCode.NotFound, `no route ${url.pathname}`);
     return r;

@@ -3,6 +3,7 @@ import * as Y from 'yjs';
 import type { ApiHost } from './api-host.js';
 import { renderMetrics } from '../metrics.js';
 import { ApiError, ApiErrorCode, aboveHorizon } from './api-error.js';
+import { readiness } from '../readiness.js';
 
 /** Most items one list response carries (`limit` is capped to it). */
 export const API_MAX_LIMIT = 10_000;
@@ -19,6 +20,8 @@ export interface Reply {
   body: unknown;
   /** Raw text body (metrics); `body` is ignored when set. */
   text?: string;
+  /** A streamed binary body (the backup), written with backpressure; `body` is ignored when set. */
+  stream?: AsyncIterable<Uint8Array>;
 }
 
 function intParam(q: URLSearchParams, name: string, def: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -59,6 +62,10 @@ export function readRoutes(node: ApiHost, path: string, q: URLSearchParams): Rep
     // Liveness, and why writes are refused (503) when they are: the store failing, or stopping.
     const down = node.unavailable;
     return { status: down === null ? 200 : 503, body: { ok: down === null, updates: log.size, uptimeMs: Date.now() - node.startedAt, ...(down !== null ? { code: down.code, reason: down.reason } : {}) } };
+  }
+  if (path === '/ready') {
+    const r = readiness(node);
+    return { status: r.ready ? 200 : 503, body: r };
   }
   if (path === '/metrics') return { status: 200, body: null, text: renderMetrics(node) };
   if (path === '/v1/status') {
