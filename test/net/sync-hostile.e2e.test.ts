@@ -134,6 +134,9 @@ test('sync: one session per peer, inbound sessions capped, and the node\'s own c
   let release!: () => void;
   const hold = new Promise<void>((r) => (release = r));
   t.after(() => release());
+  // On a loaded machine the peers' on-connect sessions can outlast add()'s pause: start from idle
+  // slots, or one of them could end between b taking a slot and c being checked.
+  assert.ok(await waitFor(() => p.victim.network.sync.inboundSessions === 0, 15_000), 'the on-connect sessions have ended');
   // a opens two idle sessions: the second is refused (one per peer).
   const a1 = await hostileStream(a, p.victim);
   void feed(a1, [], hold).catch(() => undefined);
