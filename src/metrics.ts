@@ -1,26 +1,97 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RejectCode } from '../crdt/index.js';
 import { GossipErrorCode } from '../net/index.js';
 import { BackendFailure } from '../kernels/index.js';
-import type { ApiHost } from './http/api-host.js';
+import type { ApiHost, MetricsView } from './http/api-host.js';
 
 type Sample = [labels: Record<string, string>, value: number];
 
-function family(name: string, type: 'counter' | 'gauge', help: string, samples: Sample[]): string {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
-  for (const [labels, value] of samples) {
-    const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`);
-    lines.push(`${name}${l.length > 0 ? `{${l.join(',')}}` : ''} ${value}`);
-  }
-  return lines.join('\n');
+interface Family {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge';
+  readonly help: string;
+  readonly labelNames: string[];
+  readonly samples: Sample[];
 }
 
-/** Prometheus text exposition (format 0.0.4) of the node's counters and gauges. */
-export function renderMetrics(node: ApiHost): string {
+function family(name: string, type: 'counter' | 'gauge', help: string, samples: Sample[], labelNames = Object.keys(samples[0]?.[0] ?? {})): Family {
+  return { name, type, help, labelNames, samples };
+}
+
+/** Buckets of the latency histograms, seconds. */
+export const LATENCY_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * The node's metrics on prom-client: the default process metrics (CPU, memory, event-loop lag,
+ * GC), three histograms the node feeds, and every murmur_* family read from the node's own
+ * counters at scrape time (names unchanged). Label values are escaped by prom-client.
+ */
+export class NodeMetrics implements MetricsView {
+  readonly registry = new Registry();
+  /** From an update's own timestamp (its author's clock) to its apply here; live updates only, not replay. */
+  readonly publishToApply = new Histogram({ name: 'murmur_publish_to_apply_seconds', help: "Seconds from an update's timestamp (its author's clock) to its apply on this node.", buckets: LATENCY_BUCKETS_S, registers: [this.registry] });
+  readonly syncSession = new Histogram({ name: 'murmur_sync_session_seconds', help: 'Duration of completed sync sessions, by direction.', labelNames: ['direction'], buckets: LATENCY_BUCKETS_S, registers: [this.registry] });
+  readonly aggregation = new Histogram({ name: 'murmur_aggregation_seconds', help: 'Duration of aggregations served by the API, by kind.', labelNames: ['kind'], buckets: LATENCY_BUCKETS_S, registers: [this.registry] });
+  private current = new Map<string, Family>();
+  private registered = false;
+
+  constructor(private readonly node: ApiHost) {
+    collectDefaultMetrics({ register: this.registry });
+    // prom-client's three gauges named *_total (totals of the per-type gauges it also exports)
+    // fail `promtool check metrics`: a gauge must not end in _total. The per-type ones stay.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+  }
+
+  /** Starts timing one aggregation; call the result when it is done. */
+  timeAggregation(kind: 'feed' | 'delta'): () => void {
+    const end = this.aggregation.startTimer({ kind });
+    return () => void end();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text; the murmur_* families are read from the node now. */
+  async render(): Promise<string> {
+    const families = metricFamilies(this.node);
+    this.current = new Map(families.map((f) => [f.name, f]));
+    if (!this.registered) {
+      for (const f of families) this.register(f);
+      this.registered = true;
+    }
+    return this.registry.metrics();
+  }
+
+  private register(f: Family): void {
+    const read = (): Sample[] => this.current.get(f.name)?.samples ?? [];
+    const opts = { name: f.name, help: f.help, labelNames: f.labelNames, registers: [this.registry] };
+    if (f.type === 'gauge') {
+      new Gauge({
+        ...opts,
+        collect() {
+          this.reset();
+          for (const [labels, v] of read()) this.set(labels, v);
+        },
+      });
+    } else {
+      new Counter({
+        ...opts,
+        collect() {
+          this.reset();
+          for (const [labels, v] of read()) if (v >= 0) this.inc(labels, v);
+        },
+      });
+    }
+  }
+}
+
+/** The node's own counters and gauges, read now. */
+function metricFamilies(node: ApiHost): Family[] {
   const s = node.log.stats;
   const sync = node.network.sync.metrics;
   const g = node.network.gossip;
-  return (
-    [
+  return [
       family('murmur_peers', 'gauge', 'Connected peers.', [[{}, node.network.peers().length]]),
       family('murmur_updates', 'gauge', 'Accepted updates held.', [[{}, node.log.size]]),
       family('murmur_updates_accepted_total', 'counter', 'Updates accepted.', [[{}, s.accepted]]),
@@ -46,12 +117,14 @@ export function renderMetrics(node: ApiHost): string {
         'counter',
         'Failed sync sessions by code.',
         Object.entries(sync.failures).map(([code, n]) => [{ code }, n ?? 0]),
+        ['code'],
       ),
       family(
         'murmur_gossip_messages_total',
         'counter',
         'Gossip messages validated, by action.',
         Object.entries(g.messages).map(([action, n]) => [{ action }, n]),
+        ['action'],
       ),
       family(
         'murmur_gossip_verdicts_total',
@@ -82,6 +155,5 @@ export function renderMetrics(node: ApiHost): string {
       ),
       family('murmur_kernel_device_lost_total', 'counter', 'WebGPU devices lost.', [[{}, node.aggregates.metrics.deviceLost]]),
       family('murmur_equivocations', 'gauge', 'Equivocations recorded.', [[{}, node.log.evidence().length]]),
-    ].join('\n') + '\n'
-  );
+  ];
 }

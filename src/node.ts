@@ -14,6 +14,7 @@ import { ApiServer } from './http/api-server.js';
 import { AggregationService } from './aggregates/aggregation-service.js';
 import { VerifierPool } from './verify/verifier-pool.js';
 import { RetentionSweeper } from './retention.js';
+import { NodeMetrics } from './metrics.js';
 
 export { OFFER_YIELD_EVERY, SUBMIT_DURABLE_WAIT_MS } from './ingest/ingest.js';
 
@@ -61,6 +62,8 @@ export class MurmurNode implements ApiHost {
   apiUrl: string | null = null;
   /** Compacts old attestations and audit events out of the derived state (config `retention`). */
   readonly retention: RetentionSweeper;
+  /** prom-client registry behind /metrics, with the histograms the node feeds. */
+  readonly metrics: NodeMetrics;
 
   private constructor(
     readonly config: NodeConfig,
@@ -79,6 +82,7 @@ export class MurmurNode implements ApiHost {
     this.registry = new RegistryReader(this.log, this.docs);
     this.authorities = new Set(config.registryAuthorities);
     this.retention = new RetentionSweeper(this.log, config.retention, logger);
+    this.metrics = new NodeMetrics(this);
   }
 
   registryView(): RegistryView {
@@ -133,6 +137,9 @@ export class MurmurNode implements ApiHost {
         node.ingest,
       );
       node.ingest.attach(node.network);
+      // Replayed updates are old: only live ones go into the latency histogram.
+      node.log.onAccept((rec) => node.metrics.publishToApply.observe(Math.max(0, Date.now() - rec.timestampMs) / 1000));
+      node.network.sync.onSessionEnd((seconds, initiator) => node.metrics.syncSession.observe({ direction: initiator ? 'outbound' : 'inbound' }, seconds));
       node.network.start();
       if (opts.api !== false) {
         node.api = new ApiServer(node, { token: apiToken, ...(opts.apiRequestTimeoutMs !== undefined ? { requestTimeoutMs: opts.apiRequestTimeoutMs } : {}) });

@@ -85,6 +85,13 @@ export interface SyncComponents {
  * everything, hop by hop). At most one outbound session per peer at a time.
  */
 export class SyncService implements Startable {
+  private readonly sessionEndListeners: ((seconds: number, initiator: boolean) => void)[] = [];
+
+  /** Called after each completed session with its duration and whether this node started it. */
+  onSessionEnd(fn: (seconds: number, initiator: boolean) => void): void {
+    this.sessionEndListeners.push(fn);
+  }
+
   /** The last outbound session that completed (performance.now() time): what readiness reads. */
   lastOutbound: { atMs: number; accepted: number; received: number } | null = null;
   readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, forcedCloses: 0, failures: {} };
@@ -295,6 +302,7 @@ export class SyncService implements Startable {
       this.init.sessionTimeoutMs ?? SYNC_SESSION_TIMEOUT_MS,
     );
     let closing = false;
+    const startedAt = performance.now();
     try {
       const result = await new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS, connectedAt).run(initiator);
       // The close finishes in the background (bounded by SYNC_CLOSE_TIMEOUT_MS): a peer still
@@ -310,6 +318,7 @@ export class SyncService implements Startable {
       this.metrics.updatesSent += result.sent;
       this.lastSessionAt.set(peer.toString(), performance.now());
       if (initiator) this.lastOutbound = { atMs: performance.now(), accepted: result.accepted, received: result.received };
+      for (const fn of this.sessionEndListeners) fn((performance.now() - startedAt) / 1000, initiator);
       if (result.accepted > 0) this.fanOut(peer);
       return result;
     } catch (err) {

@@ -43,6 +43,7 @@ export class AggregateRoutes {
     if (path !== '/v1/aggregates/feed' && path !== '/v1/aggregates/delta') return null;
     if (this.running >= AGGREGATE_MAX_CONCURRENT) throw new ApiError(503, ApiErrorCode.Unavailable, 'aggregations are busy; retry shortly');
     this.running++;
+    const done = this.node.metrics.timeAggregation(path === '/v1/aggregates/feed' ? 'feed' : 'delta');
     try {
       if (path === '/v1/aggregates/feed') {
         const feed = required(q.get('feed'), 'feed', 'feed=ETH/USD');
@@ -66,6 +67,7 @@ export class AggregateRoutes {
     } catch (err) {
       throw asApiError(err);
     } finally {
+      done();
       this.running--;
     }
   }

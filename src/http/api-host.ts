@@ -9,6 +9,13 @@ import type { VerifierPool } from '../verify/verifier-pool.js';
 import type { RetentionStats } from '../retention.js';
 import type { SubmitResult } from '../submit-result.js';
 
+/** The node's metrics as the API serves and feeds them (src/metrics.ts NodeMetrics). */
+export interface MetricsView {
+  readonly contentType: string;
+  render(): Promise<string>;
+  timeAggregation(kind: 'feed' | 'delta'): () => void;
+}
+
 /**
  * What the HTTP API and /metrics need from a node: a narrow view, so the HTTP layer depends on
  * this interface and not on MurmurNode (which creates the API server), and the import graph has
@@ -27,6 +34,7 @@ export interface ApiHost {
   readonly startedAt: number;
   readonly peerId: string;
   readonly storeErrors: number;
+  readonly metrics: MetricsView;
   readonly retention: { readonly stats: RetentionStats };
   /** Why writes are refused now, or null. */
   readonly unavailable: { code: UnavailableCode; reason: string } | null;

@@ -102,7 +102,7 @@ export class ApiServer {
       await this.streamReply(res, reply.status, reply.stream);
       return;
     }
-    const headers: Record<string, string> = { 'content-type': reply.text !== undefined ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json' };
+    const headers: Record<string, string> = { 'content-type': reply.text !== undefined ? this.node.metrics.contentType : 'application/json' };
     if (unreadBody) {
       // The body is still arriving. Closing now, with its bytes unread, would reset the connection
       // and the client would lose the 413: read and discard the rest instead, and close only a
@@ -150,6 +150,7 @@ export class ApiServer {
       this.guard.checkToken(req);
       return { status: 200, body: null, stream: encodeBackup(this.node.store) };
     }
+    if (url.pathname === '/metrics') return { status: 200, body: null, text: await this.node.metrics.render() };
     const r = readRoutes(this.node, url.pathname, url.searchParams) ?? (await this.aggregates.handle(url.pathname, url.searchParams));
     if (r === null) throw new ApiError(404, ApiErrorCode.NotFound, `no route ${url.pathname}`);
     return r;

@@ -1,7 +1,6 @@
 import { MAX_UPDATE_BYTES, formatDecimal, fromHex, MurmurArgumentError, type AttestationView } from '../../crdt/index.js';
 import * as Y from 'yjs';
 import type { ApiHost } from './api-host.js';
-import { renderMetrics } from '../metrics.js';
 import { ApiError, ApiErrorCode, aboveHorizon } from './api-error.js';
 import { readiness } from '../readiness.js';
 
@@ -67,7 +66,6 @@ export function readRoutes(node: ApiHost, path: string, q: URLSearchParams): Rep
     const r = readiness(node);
     return { status: r.ready ? 200 : 503, body: r };
   }
-  if (path === '/metrics') return { status: 200, body: null, text: renderMetrics(node) };
   if (path === '/v1/status') {
     return {
       status: 200,

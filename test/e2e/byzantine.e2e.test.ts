@@ -4,7 +4,6 @@ import { rmSync } from 'node:fs';
 import { RejectCode } from '../../crdt/index.js';
 import { encodeGossipFrame } from '../../net/gossip/gossip-frame.js';
 import { syncProtocol } from '../../net/protocol-ids.js';
-import { renderMetrics } from '../../src/metrics.js';
 import { attest, authorFor } from '../helpers/fixtures.js';
 import { startCluster, startNode, tempDataDir, waitFor } from '../helpers/cluster.js';
 
@@ -42,7 +41,7 @@ test('a peer that injects invalid updates is rejected by every node it reaches, 
   for (const [i, n] of c.nodes.entries()) {
     assert.ok(await waitFor(() => sawNegative[i]!, 10_000), `node ${i} scored the injector below zero`);
     assert.ok(n.network.gossip.messages.reject > 0, `node ${i} counted REJECT messages`);
-    assert.match(renderMetrics(n), /murmur_gossip_verdicts_total\{code="invalid-update"\} [1-9]/, `node ${i} shows the rejections by code in /metrics`);
+    assert.match(await n.metrics.render(), /murmur_gossip_verdicts_total\{code="invalid-update"\} [1-9]/, `node ${i} shows the rejections by code in /metrics`);
     assert.equal(n.log.state.attestations('B').length, 20, `node ${i} holds only the 20 honest attestations`);
   }
   const honestPeer = c.nodes[1]!.peerId;

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { attest, authorFor } from '../helpers/fixtures.js';
+import { startNode, tempDataDir } from '../helpers/cluster.js';
+
+test('/metrics on prom-client: process metrics, the three histograms, every murmur_* family, escaped labels; promtool accepts it', async (t) => {
+  const dir = tempDataDir('metrics');
+  const node = await startNode(join(dir, 'node'), { kernelBackend: 'cpu' });
+  t.after(async () => {
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const a = authorFor('metrics');
+  for (let i = 0; i < 20; i++) assert.equal((await node.submit(a.next([attest('M/USD', 100 + i, Date.now())], Date.now()).bytes)).outcome.status, 'accepted', `update ${i}`);
+  assert.equal((await fetch(`${node.apiUrl}/v1/aggregates/feed?feed=M/USD`)).status, 200, 'an aggregation, timed');
+  const res = await fetch(`${node.apiUrl}/metrics`);
+  assert.equal(res.status, 200, '/metrics answers');
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/, 'the exposition content type');
+  const text = await res.text();
+  for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds_bucket']) {
+    assert.match(text, new RegExp(`^${name}`, 'm'), `default process metric ${name}`);
+  }
+  assert.match(text, /^murmur_publish_to_apply_seconds_count 20$/m, 'publish-to-apply: one observation an update');
+  assert.match(text, /^murmur_publish_to_apply_seconds_bucket\{le="0.5"\} \d+$/m, 'as a histogram');
+  assert.match(text, /^murmur_aggregation_seconds_count\{kind="feed"\} 1$/m, 'the aggregation was timed');
+  assert.match(text, /^# TYPE murmur_sync_session_seconds histogram$/m, 'sync sessions have a histogram');
+  for (const name of ['murmur_peers', 'murmur_updates', 'murmur_updates_accepted_total', 'murmur_updates_rejected_total', 'murmur_pending_updates', 'murmur_sync_sessions_total', 'murmur_gossip_verdicts_total', 'murmur_kernel_runs_total', 'murmur_retention_compacted_total', 'murmur_equivocations']) {
+    assert.match(text, new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'), `${name} kept`);
+  }
+  assert.match(text, /^murmur_updates_accepted_total 20$/m, 'the counters read the node');
+  assert.match(text, /^murmur_updates 20$/m, 'and the gauges');
+  const again = await (await fetch(`${node.apiUrl}/metrics`)).text();
+  assert.match(again, /^murmur_updates_accepted_total 20$/m, 'a second scrape reads the same counter (reset and re-read, never added up)');
+
+  const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (promtool.error !== undefined) {
+    t.diagnostic(`promtool check skipped: promtool is not installed (Debian: apt-get install prometheus; .ci/run installs it): ${promtool.error.message}`);
+    return;
+  }
+  assert.equal(promtool.status, 0, `promtool check metrics accepts the exposition:\n${promtool.stdout}${promtool.stderr}`);
+});
