@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { attest, authorFor } from '../helpers/fixtures.js';
 import { startNode, tempDataDir } from '../helpers/cluster.js';
@@ -34,6 +34,12 @@ test('/metrics on prom-client: process metrics, the three histograms, every murm
   assert.match(text, /^murmur_updates 20$/m, 'and the gauges');
   const again = await (await fetch(`${node.apiUrl}/metrics`)).text();
   assert.match(again, /^murmur_updates_accepted_total 20$/m, 'a second scrape reads the same counter (reset and re-read, never added up)');
+
+  // Every metric docs/grafana-dashboard.json reads is in the exposition (histograms by their series).
+  const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'grafana-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+  const names = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((q) => [...q.expr.matchAll(/\b((?:murmur|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!))));
+  assert.ok(names.size >= 15, `the dashboard reads the metrics (${names.size})`);
+  for (const name of names) assert.match(text, new RegExp(`^# TYPE ${name.replace(/_(bucket|count|sum)$/, '')} `, 'm'), `the dashboard's ${name} is exported`);
 
   const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   if (promtool.error !== undefined) {
