@@ -4,6 +4,7 @@
 // Node 22 (the "node" devDependency), as `npm start` does through PATH, or says how to get one.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -19,5 +20,5 @@ if (major >= 22) {
   }
   const child = spawn(own, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal !== null ? 128 + 15 : 1)));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal !== null ? 128 + (constants.signals[signal] ?? 15) : 1)));
 }

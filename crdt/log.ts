@@ -174,7 +174,11 @@ export class Log {
    */
   bytesOf(id: string): Uint8Array | undefined {
     const r = this.table.findHex(id);
-    if (r < 0) return undefined;
+    return r < 0 ? undefined : this.bytesAt(r, id);
+  }
+
+  /** bytesOf for a row already found (`id`: its hex, when the caller has it). */
+  private bytesAt(r: number, id = this.table.idHex(r)): Uint8Array | undefined {
     return this.kept !== null ? this.kept[r] : this.source!.bytesOf(id, this.table.height(r));
   }
 
@@ -416,7 +420,7 @@ export class Log {
     while (stack.length > 0) {
       const cur = stack.pop()!;
       if (cur === target) return true;
-      const bytes = this.bytesOf(t.idHex(cur));
+      const bytes = this.bytesAt(cur);
       if (bytes === undefined) continue;
       for (const d of depsOf(bytes)) {
         const dep = t.find(d);
@@ -461,7 +465,7 @@ export class Log {
       const a = this.authors.get(author)!;
       if (a.equivocatedFrom === Infinity) continue;
       for (const [seq, rows] of [...a.forks].sort((x, y) => x[0] - y[0])) {
-        const [x, y] = rows.slice(0, 2).map((r) => this.bytesOf(this.table.idHex(r)));
+        const [x, y] = rows.slice(0, 2).map((r) => this.bytesAt(r));
         if (x === undefined || y === undefined) complete = false;
         else out.push({ author, seq, a: signedHeaderOf(x), b: signedHeaderOf(y) });
       }

@@ -42,7 +42,7 @@ async function writeRecords(storeDir: string, records: AsyncIterable<[Uint8Array
   try {
     let batch: { type: 'put'; key: Uint8Array; value: Uint8Array }[] = [];
     for await (const [key, value] of records) {
-      batch.push({ type: 'put', key: Uint8Array.from(key), value: Uint8Array.from(value) });
+      batch.push({ type: 'put', key: new Uint8Array(key), value: new Uint8Array(value) }); // copies: the stream's buffer is not kept
       n++;
       if (batch.length === BACKUP_BATCH_RECORDS) {
         await store.level.batch(batch, { sync: true });

@@ -26,6 +26,8 @@ export const API_MAX_CONNECTIONS = 256;
  * see a reset instead of the 413.
  */
 export const API_DRAIN_AFTER_REFUSAL_MS = 2_000;
+/** A streamed answer (GET /v1/backup) whose client reads nothing for this long is cut: it would hold a LevelDB snapshot open. */
+export const API_STREAM_STALL_MS = 30_000;
 
 export interface ApiServerOptions {
   /** The bearer token writes need (read from `apiTokenFile` at start, before anything opens); null: none. */
@@ -117,13 +119,19 @@ export class ApiServer {
     res.writeHead(reply.status, headers).end(reply.text ?? JSON.stringify(reply.body));
   }
 
-  /** Writes a streamed body with backpressure; a client that goes away ends the stream (and its snapshot). */
+  /**
+   * Writes a streamed body with backpressure. A client that goes away, or reads nothing for
+   * API_STREAM_STALL_MS, ends the stream (and the LevelDB snapshot behind it).
+   */
   private async streamReply(res: ServerResponse, status: number, body: AsyncIterable<Uint8Array>): Promise<void> {
     res.writeHead(status, { 'content-type': 'application/octet-stream' });
     try {
       for await (const chunk of body) {
         if (res.destroyed) break;
-        if (!res.write(chunk)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+        if (!res.write(chunk) && !(await drained(res, API_STREAM_STALL_MS))) {
+          res.destroy(); // stalled: the client sees a stream without its trailer
+          return;
+        }
       }
     } catch (err) {
       this.node.logger.error({ err }, 'api stream failed');
@@ -206,4 +214,21 @@ function parseJsonUpdate(body: Uint8Array): Uint8Array {
     if (err instanceof MurmurArgumentError) throw new ApiError(400, ApiErrorCode.BadRequest, `${err.message} (the update's bytes in lowercase hex)`);
     throw err;
   }
+}
+
+/** Resolves true when `res` drains, false when it closes or `ms` pass first; its listeners are removed either way. */
+function drained(res: ServerResponse, ms: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    const timer = setTimeout(() => done(false), ms);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }

@@ -1,10 +1,11 @@
+import { MAX_UPDATE_BYTES } from '../../crdt/index.js';
 import type { UpdateStore } from './update-store.js';
 
 /**
  * The backup stream (GET /v1/backup, `murmur backup`): a point-in-time copy of a store.
  *
  *   "murmur-backup-v1\n"                        17 bytes
- *   record*: u32be n (1..MAX_RECORD_BYTES) || key (36 bytes: height u32be || id) || value (n bytes)
+ *   record*: u32be n (1..MAX_UPDATE_BYTES) || key (36 bytes: height u32be || id) || value (n bytes)
  *   trailer: u32be 0xffffffff || u64be count of records
  *
  * The trailer makes truncation detectable; each record is checked again on restore (id, signature,
@@ -12,8 +13,8 @@ import type { UpdateStore } from './update-store.js';
  */
 export const BACKUP_MAGIC = Buffer.from('murmur-backup-v1\n', 'latin1');
 export const BACKUP_KEY_BYTES = 36;
-/** A record's value is an update: at most MAX_UPDATE_BYTES (64 KiB) plus room; larger is refused as corrupt. */
-export const BACKUP_MAX_RECORD_BYTES = 1 << 20;
+/** Records are gathered into chunks of about this size before they are written (one write per record would be 1M writes for 1M updates). */
+const BACKUP_CHUNK_BYTES = 64 * 1024;
 const TRAILER_MARK = 0xffffffff;
 
 export class BackupFormatError extends Error {
@@ -23,20 +24,29 @@ export class BackupFormatError extends Error {
   }
 }
 
-/** Encodes the store's records as chunks of the backup stream, from one LevelDB snapshot. */
+/** Encodes the store's records as chunks of the backup stream (about BACKUP_CHUNK_BYTES each), from one LevelDB snapshot. */
 export async function* encodeBackup(store: UpdateStore): AsyncGenerator<Uint8Array> {
   yield BACKUP_MAGIC;
   let count = 0n;
+  let parts: Uint8Array[] = [];
+  let size = 0;
   for await (const [key, value] of store.level.iterator()) {
     const head = Buffer.alloc(4);
     head.writeUInt32BE(value.length);
-    yield Buffer.concat([head, key, value]);
+    parts.push(head, key, value);
+    size += 4 + key.length + value.length;
     count++;
+    if (size >= BACKUP_CHUNK_BYTES) {
+      yield Buffer.concat(parts);
+      parts = [];
+      size = 0;
+    }
   }
   const trailer = Buffer.alloc(12);
   trailer.writeUInt32BE(TRAILER_MARK);
   trailer.writeBigUInt64BE(count, 4);
-  yield trailer;
+  parts.push(trailer);
+  yield Buffer.concat(parts);
 }
 
 /** Decodes a backup stream into (key, value) records; throws BackupFormatError on a bad or truncated stream. */
@@ -61,7 +71,7 @@ export async function* decodeBackup(chunks: AsyncIterable<Uint8Array>): AsyncGen
         if (buf.length > 12) throw new BackupFormatError('bytes after the trailer');
         return;
       }
-      if (n === 0 || n > BACKUP_MAX_RECORD_BYTES) throw new BackupFormatError(`a record of ${n} bytes`);
+      if (n === 0 || n > MAX_UPDATE_BYTES) throw new BackupFormatError(`a record of ${n} bytes`);
       if (buf.length < 4 + BACKUP_KEY_BYTES + n) break;
       yield [buf.subarray(4, 4 + BACKUP_KEY_BYTES), buf.subarray(4 + BACKUP_KEY_BYTES, 4 + BACKUP_KEY_BYTES + n)];
       count++;

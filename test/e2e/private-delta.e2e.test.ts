@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KIND_DELTA, deltaKind, f32Delta } from '../../crdt/index.js';
 import { submitDelta } from '../../src/cli/delta.js';
@@ -8,17 +8,12 @@ import { CsprngGaussian, privatize } from '../../src/contributor/private-delta.j
 import { ConfigError } from '../../src/errors.js';
 import { generateKeyFile } from '../../src/keys.js';
 import { rawSignedUpdate, signerFor } from '../helpers/fixtures.js';
-import { startNode, tempDataDir } from '../helpers/cluster.js';
+import { nodeForTest } from '../helpers/cluster.js';
 
 const D = 2_000;
 
 test('local DP at the contributor: clipped and noised from the CSPRNG, declared in the op, charged to its own budget; the node adds nothing', async (t) => {
-  const dir = tempDataDir('private-delta');
-  const node = await startNode(join(dir, 'node'), { kernelBackend: 'cpu' });
-  t.after(async () => {
-    await node.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { node, dir } = await nodeForTest(t, 'private-delta', { kernelBackend: 'cpu' });
   const api = { url: node.apiUrl! };
   const values = Float32Array.from({ length: D }, (_, i) => Math.sin(i) * 10); // norm far above the clip
   const privacy = { clipNorm: 1, noiseMultiplier: 0.5 };
@@ -68,12 +63,7 @@ test('the old attack fails: nothing public reproduces a contributor\'s noise, an
 });
 
 test('a delta whose values exceed its declared clip (plus the noise bound) is rejected: clip-exceeded', async (t) => {
-  const dir = tempDataDir('clip-exceeded');
-  const node = await startNode(dir);
-  t.after(async () => {
-    await node.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { node } = await nodeForTest(t, 'clip-exceeded');
   const big = Float32Array.from({ length: 100 }, () => 1); // norm 10
   // Encoded with a generous clip (the encoder refuses what the decoder would), then the declared
   // clip is rewritten in the payload's trailer, as a dishonest contributor would, and signed.

@@ -31,6 +31,20 @@ export async function startNode(dataDir: string, overrides: Partial<NodeConfig> 
   return MurmurNode.start({ config, logger: createLogger('silent') });
 }
 
+/**
+ * One node in a fresh temp dir for test `t` (startNode's settings plus `overrides`), stopped and
+ * its dir removed when the test ends; `dir` is the temp dir (the node's data dir is dir/node).
+ */
+export async function nodeForTest(t: { after: (fn: () => Promise<void>) => void }, label: string, overrides: Partial<NodeConfig> = {}): Promise<{ node: MurmurNode; dir: string }> {
+  const dir = tempDataDir(label);
+  const node = await startNode(join(dir, 'node'), overrides);
+  t.after(async () => {
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { node, dir };
+}
+
 /** N nodes; node i > 0 bootstraps to node 0 (so some pairs are only connected through others). */
 export async function startCluster(n: number, label: string): Promise<{ nodes: MurmurNode[]; dirs: string[]; stop: () => Promise<void> }> {
   const dirs = Array.from({ length: n }, (_, i) => tempDataDir(`${label}-${i}`));

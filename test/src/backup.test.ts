@@ -7,7 +7,7 @@ import { ConfigError } from '../../src/errors.js';
 import { generateTokenFile, loadTokenFile } from '../../src/keys.js';
 import { BackupFormatError, decodeBackup, encodeBackup } from '../../src/store/backup-stream.js';
 import { attest, audit, authorFor } from '../helpers/fixtures.js';
-import { startNode, tempDataDir } from '../helpers/cluster.js';
+import { nodeForTest, startNode, tempDataDir } from '../helpers/cluster.js';
 
 async function* chunks(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -66,12 +66,7 @@ test('backup of a running node, restore into a new data dir: the restored node h
 });
 
 test('backup stream: a truncated, padded, miscounted or foreign stream is refused; any chunking decodes the same', async (t) => {
-  const dir = tempDataDir('backup-stream');
-  const node = await startNode(join(dir, 'node'));
-  t.after(async () => {
-    await node.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { node } = await nodeForTest(t, 'backup-stream');
   const a = authorFor('stream');
   for (let i = 0; i < 50; i++) node.log.offer(a.next([attest('S', i, i)], i, []).bytes, { signatureVerified: true });
   await node.store.flush();

@@ -1,18 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { attest, authorFor } from '../helpers/fixtures.js';
-import { startNode, tempDataDir } from '../helpers/cluster.js';
+import { nodeForTest } from '../helpers/cluster.js';
 
 test('/metrics on prom-client: process metrics, the three histograms, every murmur_* family, escaped labels; promtool accepts it', async (t) => {
-  const dir = tempDataDir('metrics');
-  const node = await startNode(join(dir, 'node'), { kernelBackend: 'cpu' });
-  t.after(async () => {
-    await node.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { node } = await nodeForTest(t, 'metrics', { kernelBackend: 'cpu' });
   const a = authorFor('metrics');
   for (let i = 0; i < 20; i++) assert.equal((await node.submit(a.next([attest('M/USD', 100 + i, Date.now())], Date.now()).bytes)).outcome.status, 'accepted', `update ${i}`);
   assert.equal((await fetch(`${node.apiUrl}/v1/aggregates/feed?feed=M/USD`)).status, 200, 'an aggregation, timed');
