@@ -3,6 +3,7 @@ import { KIND_ATTESTATION, type Attestation } from './kinds/attestation.js';
 import { KIND_DELTA, type Delta } from './kinds/delta.js';
 import { KIND_AUDIT, type AuditEvent } from './kinds/audit.js';
 import { KIND_DOC, type DecodedDocOp } from './kinds/doc.js';
+import { KIND_SECAGG, SecAggType, type SecAggOp } from './kinds/secagg.js';
 import { FeedColumn } from './feed-column.js';
 import { isRowDocExcluded, isRowExcluded, type RowReader } from './records.js';
 
@@ -18,6 +19,7 @@ export type AttestationView = Provenance & Attestation;
 export type DeltaView = Provenance & Delta;
 export type AuditView = Provenance & AuditEvent & { readonly height: number };
 export type DocOpView = Provenance & DecodedDocOp;
+export type SecAggView = Provenance & SecAggOp;
 
 /** Compact per-op entry: the update's row, the op index and the decoded body. */
 interface Entry<T> {
@@ -54,6 +56,7 @@ class Bucket<T> {
 export class DerivedState {
   private readonly feeds = new Map<string, FeedColumn>();
   private readonly deltaRounds = new Map<string, Bucket<Delta>>();
+  private readonly secaggRounds = new Map<string, Bucket<SecAggOp>>();
   private readonly audit: Bucket<AuditEvent>;
   /** Doc ops per document in apply order: Yjs content does not depend on the order of application. */
   private readonly docs = new Map<string, Entry<DecodedDocOp>[]>();
@@ -85,6 +88,10 @@ export class DerivedState {
         // Copy the data out so a delta never pins a larger receive buffer.
         const b: Delta = { ...d, stream: this.internString(d.stream), data: d.data.slice() };
         this.bucket(this.deltaRounds, deltaKey(b.stream, b.round)).push({ r, i, b });
+      } else if (op.kind === KIND_SECAGG) {
+        const d = op.body as SecAggOp;
+        const b: SecAggOp = d.type === SecAggType.Masked ? { ...d, stream: this.internString(d.stream), data: d.data.slice() } : { ...d, stream: this.internString(d.stream) };
+        this.bucket(this.secaggRounds, deltaKey(b.stream, b.round)).push({ r, i, b });
       } else if (op.kind === KIND_AUDIT) {
         if (this.rows.timestampMs(r) < this.auditHorizon) return;
         this.audit.push({ r, i, b: op.body as AuditEvent });
@@ -164,6 +171,17 @@ export class DerivedState {
   deltas(stream: string, round: number): DeltaView[] {
     const items = this.deltaRounds.get(deltaKey(stream, round))?.view() ?? [];
     return items.filter((e) => !isRowExcluded(this.rows, e.r)).map((e) => ({ ...this.provenance(e.r, e.i), ...e.b }));
+  }
+
+  /** Secure-aggregation ops of (stream, round), ordered by (updateId, index). */
+  secaggOps(stream: string, round: number): SecAggView[] {
+    const items = this.secaggRounds.get(deltaKey(stream, round))?.view() ?? [];
+    return items.filter((e) => !isRowExcluded(this.rows, e.r)).map((e) => ({ ...this.provenance(e.r, e.i), ...e.b }));
+  }
+
+  /** Whether (stream, round) has secure-aggregation ops (a masked round: robust rules cannot run on it). */
+  isSecAggRound(stream: string, round: number): boolean {
+    return this.secaggRounds.has(deltaKey(stream, round));
   }
 
   /** Number of doc ops of `name` applied so far (counted or not), in apply order. */

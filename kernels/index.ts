@@ -11,3 +11,4 @@ export * from './compression.js';
 export * from './select-backend.js';
 export { philoxU32, DrawPurpose } from './philox.js';
 export * from './draw-key.js';
+export * from './secagg/index.js';

@@ -3,10 +3,11 @@ import { attestationKind } from './attestation.js';
 import { deltaKind } from './delta.js';
 import { auditKind } from './audit.js';
 import { docKind } from './doc.js';
+import { secaggKind } from './secagg.js';
 
 /** The kinds of protocol v1. Later kinds register beside these without touching them. */
 export function defaultKinds(): KindRegistry {
-  return new KindRegistry().register(attestationKind).register(deltaKind).register(auditKind).register(docKind);
+  return new KindRegistry().register(attestationKind).register(deltaKind).register(auditKind).register(docKind).register(secaggKind);
 }
 
 export * from './registry.js';
@@ -14,3 +15,4 @@ export * from './attestation.js';
 export * from './delta.js';
 export * from './audit.js';
 export * from './doc.js';
+export * from './secagg.js';
