@@ -43,7 +43,7 @@ export class NodeMetrics implements MetricsView {
   }
 
   /** Starts timing one aggregation; call the result when it is done. */
-  timeAggregation(kind: 'feed' | 'delta'): () => void {
+  timeAggregation(kind: 'feed' | 'delta' | 'secagg'): () => void {
     const end = this.aggregation.startTimer({ kind });
     return () => void end();
   }

@@ -11,6 +11,7 @@ import { ApiCallError, getJson, resend, type ApiTarget } from './api-client.js';
 import { attest } from './attest.js';
 import { registrySet } from './registry.js';
 import { readValues, submitDelta } from './delta.js';
+import { coordinateRound, joinRound, secaggArgs } from './secagg.js';
 import { USAGE, commandUsage } from './usage.js';
 import { backup, exportOps, restore } from './backup.js';
 
@@ -248,6 +249,20 @@ async function main(argv: string[]): Promise<number> {
         }),
       );
       return 0;
+    }
+    case 'secagg-join': {
+      const { v, config, number } = secaggArgs(rest, false);
+      const args = { key: v.key!, api: apiTarget(v), stream: v.stream!, round: number('round'), config, timeoutMs: number('timeout-ms', 120_000) };
+      const out = await joinRound({ ...args, values: readValues(v['values-json'], v['values-f32']), shareWaitMs: number('share-wait-ms', 10_000) });
+      print(out);
+      return out.done ? 0 : 1;
+    }
+    case 'secagg-coordinate': {
+      const { v, config, number } = secaggArgs(rest, true);
+      const args = { key: v.key!, api: apiTarget(v), stream: v.stream!, round: number('round'), config, timeoutMs: number('timeout-ms', 180_000) };
+      const out = (await coordinateRound({ ...args, expectedMembers: number('expected-members'), keysWaitMs: number('keys-wait-ms', 30_000), maskWaitMs: number('mask-wait-ms', 30_000) })) as { status: string };
+      print(out);
+      return out.status === 'complete' ? 0 : 1;
     }
     case 'aggregate':
       print(await getJson(...aggregatePath(rest)));

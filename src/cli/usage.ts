@@ -32,8 +32,18 @@ export const USAGE = `usage: murmur <command> [flags]
                                                         local DP: clip to L2 norm C, add N(0, (Z C)^2) noise from
                                                         the CSPRNG, charge the key's own budget (F.privacy.json,
                                                         default epsilon 10 at delta 1e-6), sign and submit
+  secagg-join   --key F --stream S --round N (--values-json '[...]' | --values-f32 FILE) --coordinator HEX
+                --dimension D --clip C [--neighbours K] [--threshold T] [--max-members M] [--scale-bits B]
+                [--noise-std SIGMA] [--share-wait-ms MS] [--timeout-ms MS] [--api URL]
+                                                        secure aggregation: take part in a masked round (keys,
+                                                        shares, masked vector, reveal); only the sum is revealed
+  secagg-coordinate --key F --stream S --round N --expected-members N --dimension D --clip C
+                [--neighbours K] [--threshold T] [--max-members M] [--scale-bits B] [--noise-std SIGMA]
+                [--keys-wait-ms MS] [--mask-wait-ms MS] [--timeout-ms MS] [--api URL]
+                                                        coordinate a masked round (roster, close; the key is
+                                                        the round's --coordinator) and print its secure mean
 
-  Commands that sign (attest, registry-set, delta) keep a journal beside the key (F.journal.json,
+  Commands that sign (attest, registry-set, delta, secagg-*) keep a journal beside the key (F.journal.json,
   0600) and a lock (F.lock): a retry resends the same bytes, never a new update at a used seq.
   Commands that call a node take --api URL (default http://127.0.0.1:7070) and --token-file F, the
   bearer token of a node whose config sets apiTokenFile (default: $MURMUR_API_TOKEN_FILE, else

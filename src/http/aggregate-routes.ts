@@ -1,6 +1,7 @@
 import { DELTA_RULES, KernelError, KernelErrorCode, type DeltaRule } from '../../kernels/index.js';
 import { deltaAggregate } from '../aggregates/delta-aggregate.js';
 import { feedAggregate } from '../aggregates/feed-aggregate.js';
+import { roundView, SECAGG_VIEW_MAX_BYTES, SecAggAggregates } from '../aggregates/secagg-aggregate.js';
 import type { ApiHost } from './api-host.js';
 import { ApiError, ApiErrorCode, aboveHorizon } from './api-error.js';
 import type { Reply } from './routes.js';
@@ -31,6 +32,7 @@ function asApiError(err: unknown): unknown {
 
 export class AggregateRoutes {
   private running = 0;
+  private readonly secagg = new SecAggAggregates();
 
   constructor(private readonly node: ApiHost) {}
 
@@ -40,10 +42,17 @@ export class AggregateRoutes {
     if (path === '/v1/kernels') {
       return { status: 200, body: { ...svc.runner.describe(), runs: svc.metrics.runs, fallbacks: svc.metrics.fallbacks } };
     }
-    if (path !== '/v1/aggregates/feed' && path !== '/v1/aggregates/delta') return null;
+    if (path === '/v1/secagg') {
+      const stream = required(q.get('stream'), 'stream', 'stream=model-a');
+      const round = required(num(q, 'round', { int: true, min: 0 }), 'round', 'round=3');
+      const view = roundView(this.node.log, stream, round);
+      if (view.bytes > SECAGG_VIEW_MAX_BYTES) throw new ApiError(400, ApiErrorCode.TooLarge, `round view over ${SECAGG_VIEW_MAX_BYTES} bytes`);
+      return { status: 200, body: { stream, round, updates: view.updates, masked: view.masked } };
+    }
+    if (path !== '/v1/aggregates/feed' && path !== '/v1/aggregates/delta' && path !== '/v1/aggregates/secagg') return null;
     if (this.running >= AGGREGATE_MAX_CONCURRENT) throw new ApiError(503, ApiErrorCode.Unavailable, 'aggregations are busy; retry shortly');
     this.running++;
-    const done = this.node.metrics.timeAggregation(path === '/v1/aggregates/feed' ? 'feed' : 'delta');
+    const done = this.node.metrics.timeAggregation(path === '/v1/aggregates/feed' ? 'feed' : path === '/v1/aggregates/delta' ? 'delta' : 'secagg');
     try {
       if (path === '/v1/aggregates/feed') {
         const feed = required(q.get('feed'), 'feed', 'feed=ETH/USD');
@@ -54,6 +63,7 @@ export class AggregateRoutes {
       }
       const stream = required(q.get('stream'), 'stream', 'stream=model-a');
       const round = required(num(q, 'round', { int: true, min: 0 }), 'round', 'round=3');
+      if (path === '/v1/aggregates/secagg') return this.secureSum(stream, round, q.get('rule') ?? 'sum');
       const rule = (q.get('rule') ?? 'mean') as DeltaRule;
       if (!DELTA_RULES.includes(rule)) throw new ApiError(400, ApiErrorCode.BadRequest, `rule: one of ${DELTA_RULES.join(', ')}`);
       const trim = num(q, 'trim', { min: 0, max: 0.5 });
@@ -61,6 +71,9 @@ export class AggregateRoutes {
       const clipNorm = num(q, 'clip', { min: 0 });
       if (q.has('sigma')) {
         throw new ApiError(400, ApiErrorCode.NodeNoiseRemoved, 'sigma: nodes add no noise (noise every node could recompute protects nobody); contributors add their own: murmur delta --noise-multiplier (docs/PRIVACY.md)');
+      }
+      if (this.node.log.state.isSecAggRound(stream, round)) {
+        throw new ApiError(400, ApiErrorCode.MaskedRound, `${stream} round ${round} is a masked (secure-aggregation) round: ${rule} needs individual deltas, which masking hides; its secure sum or mean is at /v1/aggregates/secagg (docs/PRIVACY.md)`);
       }
       const query = { stream, round, rule, ...(trim !== undefined ? { trim } : {}), ...(f !== undefined ? { f } : {}), ...(clipNorm !== undefined ? { clipNorm } : {}) };
       return { status: 200, body: await deltaAggregate(svc, this.node.log.state.deltas(stream, round), query) };
@@ -70,5 +83,21 @@ export class AggregateRoutes {
       done();
       this.running--;
     }
+  }
+
+  private secureSum(stream: string, round: number, rule: string): Reply {
+    if (rule !== 'sum' && rule !== 'mean') {
+      throw new ApiError(400, ApiErrorCode.MaskedRound, `rule: sum or mean; ${rule} needs individual deltas, which a masked round hides (robust rules run on rounds in the clear, docs/PRIVACY.md)`);
+    }
+    const out = this.secagg.compute(stream, round, this.node.log.state.secaggOps(stream, round));
+    if (out.result === null) {
+      throw new ApiError(409, ApiErrorCode.SecAggIncomplete, `${stream} round ${round} has no secure sum: ${out.reason}`, {
+        reason: out.reason,
+        failures: out.failures,
+        rejectedRosters: out.state.rejectedRosters,
+        ignored: out.state.ignored.slice(0, 64),
+      });
+    }
+    return { status: 200, body: this.secagg.body(stream, round, rule, out.result, out.state) };
   }
 }

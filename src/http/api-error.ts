@@ -24,6 +24,10 @@ export enum ApiErrorCode {
   BadTarget = 'bad-target',
   /** 410: the query reaches below the node's retention horizon (docs/STORAGE.md, "Retention"). */
   Compacted = 'compacted',
+  /** A masked (secure-aggregation) round: robust rules need individual deltas, which masking hides (docs/PRIVACY.md). */
+  MaskedRound = 'masked-round',
+  /** 409: the round's secure sum is not available (yet, or at all); `reason` says which (docs/API.md). */
+  SecAggIncomplete = 'secagg-incomplete',
 }
 
 /** An HTTP error with a typed code; rendered as { "error": { "code", "message" } }. */

@@ -13,7 +13,7 @@ import type { SubmitResult } from '../submit-result.js';
 export interface MetricsView {
   readonly contentType: string;
   render(): Promise<string>;
-  timeAggregation(kind: 'feed' | 'delta'): () => void;
+  timeAggregation(kind: 'feed' | 'delta' | 'secagg'): () => void;
 }
 
 /**
