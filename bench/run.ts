@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   compression: () => import('./compression.js'),
   doc: () => import('./doc.js'),
   memory: () => import('./memory.js'),
+  secagg: () => import('./secagg.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

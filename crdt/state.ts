@@ -85,12 +85,12 @@ export class DerivedState {
         col.push(r, i, a, this.sourceSetOf(a.sources));
       } else if (op.kind === KIND_DELTA) {
         const d = op.body as Delta;
-        // Copy the data out so a delta never pins a larger receive buffer.
-        const b: Delta = { ...d, stream: this.internString(d.stream), data: d.data.slice() };
+        // Copy the data out so a delta never pins a larger receive buffer (new Uint8Array copies; a Buffer's slice would not).
+        const b: Delta = { ...d, stream: this.internString(d.stream), data: new Uint8Array(d.data) };
         this.bucket(this.deltaRounds, deltaKey(b.stream, b.round)).push({ r, i, b });
       } else if (op.kind === KIND_SECAGG) {
         const d = op.body as SecAggOp;
-        const b: SecAggOp = d.type === SecAggType.Masked ? { ...d, stream: this.internString(d.stream), data: d.data.slice() } : { ...d, stream: this.internString(d.stream) };
+        const b: SecAggOp = d.type === SecAggType.Masked ? { ...d, stream: this.internString(d.stream), data: new Uint8Array(d.data) } : { ...d, stream: this.internString(d.stream) };
         this.bucket(this.secaggRounds, deltaKey(b.stream, b.round)).push({ r, i, b });
       } else if (op.kind === KIND_AUDIT) {
         if (this.rows.timestampMs(r) < this.auditHorizon) return;

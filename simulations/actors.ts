@@ -6,6 +6,7 @@ import type { RoleSpec, Scenario } from './scenario.js';
 import { Contributor } from './roles/contributor.js';
 import { equivocatorTick, flooderTick, forgerTick, replayerTick, type ByzantineContext } from './roles/byzantine.js';
 import { meanOf, norm, PriceWalk, RegressionTask } from './truth.js';
+import { SecAggRounds, type SecAggMember } from './roles/secagg.js';
 
 /** Prices are sent with 4 decimals. */
 const PRICE_EXPONENT = -4;
@@ -36,6 +37,8 @@ export class Actors {
   /** Learning round r: the honest mean gradient and the mean honest gradient norm. */
   readonly rounds: { mean: Float64Array; scale: number }[] = [];
   readonly authority: Contributor;
+  /** Secure-aggregation rounds, when the scenario has secagg roles. */
+  readonly secagg: SecAggRounds | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly roleRng: Prng;
   private readonly sybilBias: number;
@@ -60,6 +63,13 @@ export class Actors {
         if (r.role === 'publisher') this.publishers.push({ node, c: make('publisher', node), spec: r, done: 0, t0: 0, inFlight: 0 });
       }
     }
+    const secaggMembers: SecAggMember[] = [];
+    for (const r of s.roles) {
+      if (r.role === 'secagg') for (const node of r.nodes) secaggMembers.push({ node, c: make('secagg', node), byzantine: null });
+      if (r.role === 'secagg-byzantine') for (const node of r.nodes) secaggMembers.push({ node, c: make('secagg-byz', node), byzantine: r.mode });
+    }
+    for (const m of secaggMembers) if (m.byzantine !== null) this.byzantineKeys.set(m.c.key, 'secagg-byzantine');
+    this.secagg = s.secagg !== undefined && secaggMembers.length > 0 ? new SecAggRounds(s.secagg, secaggMembers, (i) => ctx.node(i), rng.fork('secagg')) : null;
     for (const o of this.oracles) if (o.bias !== 0) this.byzantineKeys.set(o.c.key, 'liar');
     for (const x of this.sybils) this.byzantineKeys.set(x.c.key, 'sybil');
     for (const p of this.producers) if (p.mode !== 'honest') this.byzantineKeys.set(p.c.key, 'poisoner');
@@ -95,6 +105,7 @@ export class Actors {
     const s = this.s;
     if (s.market !== undefined && this.oracles.length + this.sybils.length > 0) this.every(s.market.intervalMs, () => this.marketTick());
     if (s.learning !== undefined && this.task !== null) this.every(s.learning.roundMs, () => this.round());
+    this.secagg?.start();
     for (const p of this.publishers) {
       p.t0 = performance.now();
       this.every(10, () => this.publish(p));
@@ -134,6 +145,12 @@ export class Actors {
 
   stop(): void {
     for (const t of this.timers.splice(0)) clearInterval(t);
+  }
+
+  /** Stops, and waits for work under way (secure-aggregation rounds finish their stages). */
+  async drain(): Promise<void> {
+    this.stop();
+    await this.secagg?.stop();
   }
 
   /** True prices at the latest tick at or before `wallMs` (null before the first tick). */

@@ -122,7 +122,7 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<SimRes
       }
       await sleep(Math.min(nextSample, events[0]?.atMs ?? Infinity, s.durationMs) - elapsed());
     }
-    actors.stop();
+    await actors.drain();
     recorder.event('traffic-end', '');
     log(`traffic stopped after ${Math.round(elapsed())} ms: ${recorder.unionSize} updates`);
     sim.heal();
@@ -143,10 +143,13 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<SimRes
     log(settled ? `converged ${Math.round(settleMs)} ms after traffic stopped` : `not converged ${s.settleMs} ms after traffic stopped`);
     loopDelay.disable();
     const loopLagMs = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6 };
-    return summarize({ s, seed: opts.seed, sim, recorder, actors, honest, byzantine, heals, onlineAt, settled, settleMs, pendingPeak, rssBefore, rssPeak, loopLagMs, detection: sampler.detection });
+    const online = honest.map((i) => sim.nodes[i]).filter((n): n is NonNullable<typeof n> => n !== null && n !== undefined);
+    const secagg = actors.secagg === null ? null : { rounds: actors.secagg.evaluate(online), doubleReveals: Math.max(0, ...online.map((n) => actors.secagg!.doubleReveals(n))) };
+    return summarize({ s, seed: opts.seed, sim, recorder, actors, honest, byzantine, heals, onlineAt, settled, settleMs, pendingPeak, rssBefore, rssPeak, loopLagMs, detection: sampler.detection, secagg });
   } finally {
     loopDelay.disable();
     actors.stop();
+    actors.secagg?.close();
     await sim.close();
   }
 

@@ -59,6 +59,26 @@ export interface LearningSpec {
   learningRate: number;
 }
 
+/** Secure-aggregation rounds (roles secagg and secagg-byzantine): docs/PRIVACY.md. */
+export interface SecAggSpec {
+  stream: string;
+  dimension: number;
+  /** A round starts every roundMs, up to `rounds` of them. */
+  roundMs: number;
+  rounds: number;
+  neighbours: number;
+  threshold: number;
+  scaleBits: number;
+  clipNorm: number;
+  noiseStd: number;
+  /** Honest members that drop out of each round, at a random phase after their keys. */
+  dropoutsPerRound: number;
+  /** The coordinator closes the roster when every member joined, or this long after the round began. */
+  keysWaitMs: number;
+  shareWaitMs: number;
+  maskWaitMs: number;
+}
+
 export type RoleSpec =
   | { role: 'oracle'; nodes: number[] }
   | { role: 'liar'; nodes: number[]; bias: number }
@@ -70,10 +90,12 @@ export type RoleSpec =
   | { role: 'forger'; nodes: number[]; intervalMs: number }
   | { role: 'replayer'; nodes: number[]; intervalMs: number; batch: number }
   | { role: 'flooder'; nodes: number[]; ratePerS: number; orphansPerS: number }
-  | { role: 'withholder'; nodes: number[] };
+  | { role: 'withholder'; nodes: number[] }
+  | { role: 'secagg'; nodes: number[] }
+  | { role: 'secagg-byzantine'; nodes: number[]; mode: 'bad-share' | 'bad-mask' };
 
-export const BYZANTINE_ROLES = ['liar', 'sybil', 'poisoner', 'equivocator', 'forger', 'replayer', 'flooder', 'withholder'] as const;
-export const HONEST_ROLES = ['oracle', 'delta', 'publisher'] as const;
+export const BYZANTINE_ROLES = ['liar', 'sybil', 'poisoner', 'equivocator', 'forger', 'replayer', 'flooder', 'withholder', 'secagg-byzantine'] as const;
+export const HONEST_ROLES = ['oracle', 'delta', 'publisher', 'secagg'] as const;
 
 /** A pass criterion on one metric of the result summary (booleans count as 0/1). */
 export interface Criterion {
@@ -101,6 +123,7 @@ export interface Scenario {
   churn: ChurnSpec[];
   market?: MarketSpec;
   learning?: LearningSpec;
+  secagg?: SecAggSpec;
   /** Registry weights of oracle keys (Sybil keys get weight 1 each); needs a Sybil role to matter. */
   honestWeight: number;
   roles: RoleSpec[];
@@ -189,6 +212,7 @@ function role(v: unknown, path: string, n: number): RoleSpec {
     case 'oracle':
     case 'delta':
     case 'withholder':
+    case 'secagg':
       return { role: r.role, nodes };
     case 'liar':
       return { role: 'liar', nodes, bias: num(r, 'bias', path, -0.99, 100, 0.2) };
@@ -208,6 +232,9 @@ function role(v: unknown, path: string, n: number): RoleSpec {
       return { role: r.role, nodes, intervalMs: int(r, 'intervalMs', path, 10, 600_000) };
     case 'replayer':
       return { role: 'replayer', nodes, intervalMs: int(r, 'intervalMs', path, 10, 600_000), batch: int(r, 'batch', path, 1, 1000, 20) };
+    case 'secagg-byzantine':
+      if (r.mode !== 'bad-share' && r.mode !== 'bad-mask') throw new ScenarioError(`${path}.mode`, 'bad-share | bad-mask', r.mode);
+      return { role: 'secagg-byzantine', nodes, mode: r.mode };
     case 'flooder':
       return { role: 'flooder', nodes, ratePerS: num(r, 'ratePerS', path, 0, 100_000), orphansPerS: num(r, 'orphansPerS', path, 0, 100_000) };
     default:
@@ -237,6 +264,25 @@ function learning(v: unknown): LearningSpec {
     roundMs: int(l, 'roundMs', 'learning', 100, 600_000, 1000),
     samples: int(l, 'samples', 'learning', 1, 10_000, 64),
     learningRate: num(l, 'learningRate', 'learning', 0, 10, 0.1),
+  };
+}
+
+function secagg(v: unknown): SecAggSpec {
+  const g = obj(v, 'secagg');
+  return {
+    stream: text(g, 'stream', 'secagg', 'secure'),
+    dimension: int(g, 'dimension', 'secagg', 1, 2 ** 20, 1024),
+    roundMs: int(g, 'roundMs', 'secagg', 500, 600_000, 4_000),
+    rounds: int(g, 'rounds', 'secagg', 1, 1000, 3),
+    neighbours: int(g, 'neighbours', 'secagg', 2, 254, 4),
+    threshold: int(g, 'threshold', 'secagg', 2, 254, 3),
+    scaleBits: int(g, 'scaleBits', 'secagg', 0, 30, 16),
+    clipNorm: num(g, 'clipNorm', 'secagg', 1e-6, 1e6, 1),
+    noiseStd: num(g, 'noiseStd', 'secagg', 0, 1e6, 0),
+    dropoutsPerRound: int(g, 'dropoutsPerRound', 'secagg', 0, 254, 1),
+    keysWaitMs: int(g, 'keysWaitMs', 'secagg', 50, 600_000, 3_000),
+    shareWaitMs: int(g, 'shareWaitMs', 'secagg', 50, 600_000, 1_500),
+    maskWaitMs: int(g, 'maskWaitMs', 'secagg', 50, 600_000, 2_000),
   };
 }
 
@@ -279,6 +325,8 @@ export function parseScenario(v: unknown): Scenario {
   };
   needs(['oracle', 'liar', 'sybil'], 'market');
   needs(['delta', 'poisoner'], 'learning');
+  if (roles.some((r) => r.role === 'secagg' || r.role === 'secagg-byzantine') && s.secagg === undefined) throw new ScenarioError('secagg', 'an object (roles secagg, secagg-byzantine need it)');
+  if (s.secagg !== undefined) out.secagg = secagg(s.secagg);
   if (s.market !== undefined) out.market = market(s.market);
   if (s.learning !== undefined) out.learning = learning(s.learning);
   return out;

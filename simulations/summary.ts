@@ -3,6 +3,7 @@ import type { Detection } from './error-sampler.js';
 import { percentile, type ErrorSample, type Recorder, type Sample, type TimelineEvent } from './recorder.js';
 import type { Criterion, Scenario } from './scenario.js';
 import type { SimNodes } from './sim-nodes.js';
+import type { SecAggRoundReport } from './roles/secagg.js';
 
 export type Metric = number | boolean | string | null;
 
@@ -21,6 +22,8 @@ export interface SimResult {
   samples: Sample[];
   errors: ErrorSample[];
   heals: { t: number; convergeMs: (number | null)[] }[];
+  /** Secure-aggregation rounds, as every honest node judged them (empty without secagg roles). */
+  secagg: SecAggRoundReport[];
   /** Publish-to-apply latency histogram: counts per bucket, bucket k covering [edges[k], edges[k+1]) ms. */
   latency: { edgesMs: number[]; counts: number[] };
 }
@@ -42,6 +45,7 @@ export interface RunFacts {
   rssPeak: number;
   loopLagMs: { p50: number; p99: number };
   detection: Detection;
+  secagg: { rounds: SecAggRoundReport[]; doubleReveals: number } | null;
 }
 
 const round = (x: number, digits = 1): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
@@ -140,6 +144,17 @@ export function summarize(f: RunFacts): SimResult {
     summary[`delta_error_${key}_mean`] = e === null ? null : round(e.mean, 4);
     summary[`delta_error_${key}_max`] = e === null ? null : round(e.max, 4);
   }
+  if (f.secagg !== null) {
+    const rs = f.secagg.rounds;
+    const complete = rs.filter((r) => r.status === 'complete');
+    summary.secagg_rounds = rs.length;
+    summary.secagg_rounds_complete = complete.length;
+    summary.secagg_exact_fraction = complete.length === 0 || complete.some((r) => r.exact === null) ? null : round(complete.filter((r) => r.exact).length / complete.length, 3);
+    summary.secagg_digests_agree = rs.every((r) => r.digestsAgree === true);
+    summary.secagg_byzantine_survivors = rs.reduce((a, r) => a + r.byzantineSurvivors, 0);
+    summary.secagg_failed_untyped = rs.filter((r) => r.status !== 'complete' && r.reason === null).length;
+    summary.secagg_double_reveals = f.secagg.doubleReveals;
+  }
   const criteria = evaluate(s.criteria, summary);
   return {
     scenario: s,
@@ -152,5 +167,6 @@ export function summarize(f: RunFacts): SimResult {
     errors: rec.errors,
     heals: healRows.map((h) => ({ t: h.t, convergeMs: h.convergeMs.map((x) => (Number.isNaN(x) ? null : finite(x))) })),
     latency: histogram(lat),
+    secagg: f.secagg?.rounds ?? [],
   };
 }

@@ -72,6 +72,12 @@ export function renderReport(r: SimResult, command: string): string {
   const criteria = `<table><tr><th>criterion</th><th>bound</th><th>value</th><th></th></tr>${r.criteria
     .map((c) => `<tr><td>${esc(c.metric)}</td><td>${c.min !== undefined ? `≥ ${c.min}` : ''} ${c.max !== undefined ? `≤ ${c.max}` : ''}</td><td>${esc(JSON.stringify(c.value))}</td><td>${c.pass ? '<span class="pass">pass</span>' : '<span class="fail">fail</span>'}</td></tr>`)
     .join('')}</table>`;
+  const secagg =
+    r.secagg.length === 0
+      ? ''
+      : `<h3>Secure-aggregation rounds</h3><table><tr><th>round</th><th>members</th><th>dropped (phase)</th><th>status</th><th>reason</th><th>survivors</th><th>Byzantine survivors</th><th>exact</th><th>honest nodes agree</th></tr>${r.secagg
+          .map((x) => `<tr><td>${x.round}</td><td>${x.members}</td><td>${esc(x.dropped.map((d) => `${d.member.slice(0, 8)} (${d.phase})`).join(', ') || '—')}</td><td>${esc(x.status)}</td><td>${esc(x.reason ?? '—')}</td><td>${x.survivors}</td><td>${x.byzantineSurvivors}</td><td>${x.exact === null ? '—' : x.exact}</td><td>${x.digestsAgree}</td></tr>`)
+          .join('')}</table>`;
   const heals = r.heals.length === 0 ? '' : `<h3>After each heal</h3><table><tr><th>heal at (s)</th><th>honest nodes converged after (ms), each</th></tr>${r.heals.map((h) => `<tr><td>${s(h.t).toFixed(1)}</td><td>${h.convergeMs.map((x) => (x === null ? '—' : x.toFixed(0))).join(', ')}</td></tr>`).join('')}</table>`;
   const events = r.events.map((e) => `${s(e.t).toFixed(2)} s  ${e.kind} ${e.detail}`).join('\n');
   const lat = r.latency;
@@ -91,7 +97,7 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto;font-size:12px}code{background
 <h2>Pass criteria</h2>${criteria}
 <h2>Convergence</h2>
 <p>How many of the updates held by any honest node each honest node still lacked. All honest digests are equal exactly when this is 0 everywhere.</p>
-${convergenceChart(r)}${heals}
+${convergenceChart(r)}${heals}${secagg}
 <h2>Aggregate error</h2>${errorChart(r.errors, 'feed', r)}${errorChart(r.errors, 'delta', r)}${r.errors.length === 0 ? '<p>No aggregates in this scenario.</p>' : ''}
 <h2>Publish-to-apply latency</h2>
 <p>From a contributor's submission to its node until each other honest node applied the update (${r.summary.latency_samples} samples; p50 ${r.summary.latency_ms_p50} ms, p99 ${r.summary.latency_ms_p99} ms). Updates published during a partition wait for the heal.</p>

@@ -4,6 +4,7 @@ import { flPoisoning } from './fl-poisoning.js';
 import { oracleDemo } from './oracle-demo.js';
 import { partitionHeal50 } from './partition-heal-50.js';
 import { scale } from './scale.js';
+import { secagg } from './secagg.js';
 
 /**
  * Built-in scenarios. Each is a function of `short`: the full version is what `npm run sim`
@@ -16,4 +17,5 @@ export const BUILT_IN: Record<string, (short: boolean, nodes?: number) => Record
   'catch-up': catchUp,
   'fl-poisoning': flPoisoning,
   scale,
+  secagg,
 };

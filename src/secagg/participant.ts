@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fromHex, KIND_SECAGG, SecAggType, ShareOf, MAX_SECAGG_SLICE, noiseBound, noiseShareStd, toHex, type OpInput, type RevealEntry, type SecAggConfig, type SecAggOp, type ShareEntry } from '../../crdt/index.js';
-import { applyMask, discreteGaussianVector, openShares, pairwiseSeed, sealShares, seedCommit, shamirRandomBytes, shamirSplit, shareCommit, shareKey, x25519Public, x25519Shared } from '../../kernels/index.js';
+import { applyMasks, discreteGaussianVector, openShares, pairwiseSeed, sealShares, seedCommit, shamirRandomBytes, shamirSplit, shareCommit, shareKey, x25519Public, x25519Shared, type Mask } from '../../kernels/index.js';
 import { ConfigError } from '../errors.js';
 import { droppedToRecover, type RosterState, type RoundState } from './round.js';
 import { loadState, saveState, seededBytes, statePath, type SecretState } from './secret-state.js';
@@ -179,10 +179,11 @@ export class SecAggParticipant {
       const noise = discreteGaussianVector(c.dimension, noiseShareStd(c), seededBytes(fromHex(this.s.noiseSeed)));
       for (let i = 0; i < y.length; i++) y[i] = (y[i]! + Math.max(-clamp, Math.min(clamp, noise[i]!))) | 0;
     }
-    applyMask(y, fromHex(this.s.seed), 0, 1);
     const maskSk = fromHex(this.s.maskSk);
     const roster = fromHex(r.id);
-    for (const v of included) applyMask(y, pairwiseSeed(x25519Shared(maskSk, r.members[v]!.maskPk)!, roster, me, v), 0, me < v ? 1 : -1);
+    const masks: Mask[] = [{ seed: fromHex(this.s.seed), sign: 1 }];
+    for (const v of included) masks.push({ seed: pairwiseSeed(x25519Shared(maskSk, r.members[v]!.maskPk)!, roster, me, v), sign: me < v ? 1 : -1 });
+    applyMasks(y, masks, 0);
     const out: SecAggOp[] = [];
     const per = Math.min(SECAGG_SLICE_COORDS, MAX_SECAGG_SLICE);
     for (let offset = 0; offset < c.dimension; offset += per) {

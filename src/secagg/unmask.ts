@@ -1,5 +1,5 @@
 import { fromHex, ShareOf, toHex } from '../../crdt/index.js';
-import { addRing, applyMask, pairwiseSeed, seedCommit, shamirCombine, shareCommit, x25519Public, x25519Shared, type Share } from '../../kernels/index.js';
+import { addRings, applyMasks, pairwiseSeed, seedCommit, shamirCombine, shareCommit, x25519Public, x25519Shared, type Mask, type Share } from '../../kernels/index.js';
 import { droppedToRecover, type CloseState, type RosterState, type RoundState } from './round.js';
 
 /** Why a round's secure sum is not available (typed; docs/API.md). */
@@ -52,7 +52,7 @@ function sharesFor(r: RosterState, close: CloseState, dealer: number, of: ShareO
 }
 
 function int32s(data: Uint8Array): Int32Array {
-  const aligned = data.byteOffset % 4 === 0 ? data : data.slice();
+  const aligned = data.byteOffset % 4 === 0 ? data : new Uint8Array(data); // a copy, aligned at 0
   return new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
 }
 
@@ -80,16 +80,17 @@ export function unmaskClose(r: RosterState, close: CloseState): SecureSum | Clos
     if (toHex(x25519Public(sk)) !== toHex(r.members[u]!.maskPk)) return fail(SecAggFailure.BadDealing, [{ member: u, of: 'mask-key', have: t, need: t }]);
   }
   const sum = new Int32Array(r.config.dimension);
-  for (const v of close.survivors) for (const s of r.masked.get(v)!.slices) addRing(sum, int32s(s.data), s.offset);
-  for (const v of close.survivors) applyMask(sum, seeds.get(v)!, 0, -1);
+  addRings(sum, close.survivors.flatMap((v) => r.masked.get(v)!.slices.map((s) => ({ words: int32s(s.data), at: s.offset }))));
+  const masks: Mask[] = close.survivors.map((v) => ({ seed: seeds.get(v)!, sign: -1 }));
   for (const u of recovered) {
     for (const v of close.survivors) {
       if (!r.masked.get(v)!.included.includes(u)) continue;
       const shared = x25519Shared(keys.get(u)!, r.members[v]!.maskPk)!;
       // v added +mask when v < u, -mask when v > u (participant.ts): take it back out.
-      applyMask(sum, pairwiseSeed(shared, roster, u, v), 0, v < u ? -1 : 1);
+      masks.push({ seed: pairwiseSeed(shared, roster, u, v), sign: v < u ? -1 : 1 });
     }
   }
+  applyMasks(sum, masks, 0);
   return { roster: r.id, close: close.id, survivors: close.survivors, recovered, sum };
 }
 
