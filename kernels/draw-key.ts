@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { check, KernelErrorCode } from './errors.js';
 
-export type DrawUse = 'dp-noise' | 'quantize';
+/** What a public draw is for. Public: the key is a function of public values, so the draws are the same on every node (and no privacy may rest on them). */
+export type DrawUse = 'public-gaussian' | 'quantize';
 
 /**
  * The Philox key for (use, stream, round): the first 8 bytes of

@@ -13,7 +13,8 @@ export const PHILOX_ROUNDS = 10;
 
 /** Counter word 1 separates the uses of one key. */
 export enum DrawPurpose {
-  DpNoise = 0,
+  /** Public Gaussian draws (tests, simulations): every node computes them, so they protect nobody and serve no privacy. */
+  PublicGaussian = 0,
   StochasticRounding = 1,
 }
 

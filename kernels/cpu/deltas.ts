@@ -152,7 +152,7 @@ export function gaussianAt(draws: PhiloxStream, i: number): number {
 
 export function gaussianCpu(k0: number, k1: number, start: number, count: number): Int32Array {
   const out = new Int32Array(count);
-  const draws = new PhiloxStream(k0, k1, DrawPurpose.DpNoise);
+  const draws = new PhiloxStream(k0, k1, DrawPurpose.PublicGaussian);
   for (let i = 0; i < count; i++) out[i] = gaussianAt(draws, start + i);
   return out;
 }

@@ -126,6 +126,7 @@ export function secaggArgs(argv: string[], coordinate: boolean): { v: Record<str
     return n;
   };
   const coordinator = coordinate ? toHex(loadKeyFile(v.key!).signer.publicKey) : v.coordinator!;
+  if (!/^[0-9a-f]{64}$/.test(coordinator)) throw new ConfigError('--coordinator', "the coordinator's Ed25519 public key, 64 hex characters", coordinator);
   const config: SecAggConfig = {
     dimension: int('dimension'),
     neighbours: int('neighbours', 16),
