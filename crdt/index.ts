@@ -22,3 +22,4 @@ export * from './docs/registry.js';
 export * from './docs/registry-reader.js';
 export * from './set-hash.js';
 export * from './coded-error.js';
+export * from './identity-book.js';

@@ -2,7 +2,8 @@ import { toHex, toHexEach } from './bytes.js';
 import { verifyStrict } from './ed25519.js';
 import { DecodeError, RejectCode } from './errors.js';
 import { SetHash } from './set-hash.js';
-import { KIND_DOC, defaultKinds, type DecodedOp, type KindRegistry } from './kinds/index.js';
+import { KIND_DOC, KIND_IDENTITY, defaultKinds, type DecodedOp, type IdentityOp, type KindRegistry } from './kinds/index.js';
+import { IdentityBook } from './identity-book.js';
 import { MAX_DEPS, REJECTED_CACHE_MAX_ENTRIES } from './limits.js';
 import type { Outcome } from './outcome.js';
 import { DEFAULT_PENDING_LIMITS, PendingBuffer, type PendingLimits } from './pending-buffer.js';
@@ -25,6 +26,12 @@ export interface LogOptions {
   bytes?: UpdateBytesSource;
   /** Key of the id index's slot function (4 words; a node passes random ones). Never changes an answer. */
   indexKey?: readonly number[];
+  /**
+   * Registry authorities (hex keys): they may revoke any key and re-admit an excluded one
+   * (PROTOCOL.md §6a). Part of a network's definition, like the registry's: every node of a
+   * network must be given the same set.
+   */
+  authorities?: readonly string[];
 }
 
 /** Two or more keys whose doc ops share one Yjs client id: all their doc ops are excluded (PROTOCOL.md §5a). */
@@ -110,6 +117,9 @@ export class Log {
   private readonly docs: DocLedger;
   /** Yjs client id -> the keys that wrote doc ops under it (more than one: a collision). */
   private readonly docClients = new Map<number, string[]>();
+  /** Rotations, revocations, re-admissions (PROTOCOL.md §6a). */
+  readonly identities = new IdentityBook();
+  private readonly authoritySet: ReadonlySet<string>;
 
   constructor(opts: LogOptions = {}) {
     this.kinds = opts.kinds ?? defaultKinds();
@@ -118,6 +128,7 @@ export class Log {
     this.table = new UpdateTable(opts.indexKey);
     this.source = opts.bytes;
     this.kept = opts.bytes === undefined ? [] : null;
+    this.authoritySet = new Set(opts.authorities ?? []);
     const table = this.table;
     const rows: RowReader = {
       idHex: (r) => table.idHex(r),
@@ -322,6 +333,13 @@ export class Log {
     for (const d of depRows) this.heads.delete(d);
     this.heads.add(r);
     this.state.add(r, u.ops);
+    let identityOps = false;
+    u.ops.forEach((op, index) => {
+      if (op.kind !== KIND_IDENTITY) return;
+      this.identities.add({ id: u.id, index, author: u.authorKey, seq: u.seq, height, deps: u.deps, op: op.body as IdentityOp });
+      identityOps = true;
+    });
+    if (identityOps) this.recomputeIdentities();
     this.setHash.add(u.id, element);
     this.frontierCache = null;
     this.stats.accepted++;
@@ -365,6 +383,51 @@ export class Log {
     author.forks.set(seq, rows);
     this.evidenceCache = null;
     author.equivocatedFrom = Math.min(author.equivocatedFrom, seq);
+    if (this.identities.size > 0) this.recomputeIdentities();
+  }
+
+  /**
+   * The identity `key` belongs to (PROTOCOL.md §6a): its chain of keys, root first, each with its
+   * state, and the revocations and successions that name any of them (void ones with why).
+   */
+  identity(key: string) {
+    const chain = this.identities.chainOf(key);
+    const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    const keys = new Set(chain);
+    return {
+      key,
+      identity: chain[0]!,
+      chain: chain.map((k) => {
+        const a = this.authors.get(k);
+        const equivocatedFrom = a?.equivocatedFrom ?? Infinity;
+        const revokedAfter = this.identities.revokedAfter.get(k) ?? Infinity;
+        const rotatedAt = this.identities.rotatedAt.get(k) ?? Infinity;
+        const state = equivocatedFrom < Infinity ? 'equivocated' : revokedAfter < Infinity ? 'revoked' : rotatedAt < Infinity ? 'rotated' : 'active';
+        return { key: k, state, maxSeq: a?.maxSeq ?? 0, equivocatedFrom: fin(equivocatedFrom), revokedAfter: fin(revokedAfter), rotatedAt: fin(rotatedAt) };
+      }),
+      revocations: this.identities.revocations.filter((r) => keys.has(r.key) || keys.has(r.by)),
+      successions: this.identities.successions.filter((s) => keys.has(s.oldKey) || keys.has(s.newKey)),
+    };
+  }
+
+  /** Re-derives the identity book and applies its cut-offs to every author. */
+  private recomputeIdentities(): void {
+    const t = this.table;
+    this.identities.recompute({
+      authorities: this.authoritySet,
+      isAncestor: (a, b) => this.isAncestor(a, b),
+      find: (id) => {
+        const r = t.findHex(id);
+        return r < 0 ? undefined : { author: this.authorList[t.author(r)]!.key, seq: t.seq(r) };
+      },
+      equivocatedFrom: (key) => this.authors.get(key)?.equivocatedFrom ?? Infinity,
+    });
+    for (const a of this.authorList) this.applyIdentity(a);
+  }
+
+  private applyIdentity(a: AuthorState): void {
+    a.revokedAfter = this.identities.revokedAfter.get(a.key) ?? Infinity;
+    a.rotatedAt = this.identities.rotatedAt.get(a.key) ?? Infinity;
   }
 
   private authorState(key: string): AuthorState {
@@ -373,6 +436,7 @@ export class Log {
       a = new AuthorState(key, this.authorList.length);
       this.authors.set(key, a);
       this.authorList.push(a);
+      this.applyIdentity(a);
     }
     return a;
   }

@@ -15,6 +15,10 @@ export class AuthorState {
   readonly heads = new Set<number>();
   /** Lowest seq at which the author equivocated; Infinity when it never did. */
   equivocatedFrom = Infinity;
+  /** Last seq that counts after a revocation (identity-book.ts); Infinity when not revoked. */
+  revokedAfter = Infinity;
+  /** Seq of the key's rotation: later updates count for nothing; Infinity when it never rotated. */
+  rotatedAt = Infinity;
   /**
    * Another key with a doc op shares this author's Yjs client id (docs/PROTOCOL.md §5a): every doc
    * op of both is excluded, whichever came first.
@@ -97,14 +101,19 @@ export interface RowReader {
   authorOf(r: number): AuthorState;
 }
 
-/** True when the derived state leaves out this record's ops (its author equivocated at or before it). */
+/** Whether an update at `seq` of `a` counts for nothing: at or after its equivocation, after its revocation cut-off, or after its rotation. */
+function excludedAt(a: AuthorState, seq: number): boolean {
+  return seq >= a.equivocatedFrom || seq > a.revokedAfter || seq > a.rotatedAt;
+}
+
+/** True when the derived state leaves out this record's ops (equivocation, revocation or rotation; PROTOCOL.md §6, §6a). */
 export function isExcluded(rec: UpdateRecord): boolean {
-  return rec.seq >= rec.author.equivocatedFrom;
+  return excludedAt(rec.author, rec.seq);
 }
 
 /** isExcluded for a row. */
 export function isRowExcluded(rows: RowReader, r: number): boolean {
-  return rows.seq(r) >= rows.authorOf(r).equivocatedFrom;
+  return excludedAt(rows.authorOf(r), rows.seq(r));
 }
 
 /** True when a doc op of this row does not count: excluded as above, or its author's client id collides with another key's. */

@@ -44,7 +44,7 @@ export class ErrorSampler {
     if (m === undefined || truth === null) return;
     const sums: Record<string, { total: number; n: number }> = {};
     for (const [f, feed] of m.feeds.entries()) {
-      const a = await feedAggregate(node.aggregates, node.log.state.attestations(feed, now - m.windowMs, now), { feed, from: now - m.windowMs, to: now }, node.feedWeights(feed));
+      const a = await feedAggregate(node.aggregates, node.log.state.attestations(feed, now - m.windowMs, now), { feed, from: now - m.windowMs, to: now }, node.feedWeights(feed), (k) => node.identityOf(k));
       if (a.price === null) continue;
       let wsum = 0;
       let vsum = 0;

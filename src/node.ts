@@ -72,7 +72,7 @@ export class MurmurNode implements ApiHost {
     verifier: VerifierPool | undefined,
   ) {
     // The log keeps no update bytes: the store holds them (and answers for unwritten ones too).
-    this.log = new Log({ bytes: store, indexKey: [...new Uint32Array(randomBytes(16).buffer)] });
+    this.log = new Log({ bytes: store, indexKey: [...new Uint32Array(randomBytes(16).buffer)], authorities: config.registryAuthorities });
     // First: it reads the privacy ledger, and may refuse it before anything else is started.
     this.aggregates = new AggregationService(config, logger);
     this.verifier = verifier ?? new VerifierPool(undefined, config.verifierNice);
@@ -89,10 +89,26 @@ export class MurmurNode implements ApiHost {
     return this.registry.view(this.authorities);
   }
 
-  /** Contributor weights of a feed: the registry's when the feed is registered (absent = 0, not admitted), else 1 for all. */
+  /**
+   * Contributor weights of a feed: the registry's when the feed is registered (absent = 0, not
+   * admitted), else 1 for all. Weights follow the identity, not the key (PROTOCOL.md §6a): a key
+   * weighs what the registry gives the first key of its identity chain that it lists.
+   */
   feedWeights(feed: string): (feed: string, author: string) => number {
     const weights = feedWeights(this.registryView(), feed);
-    return (_feed, author) => (weights === null ? 1 : (weights.get(author) ?? 0));
+    if (weights === null) return () => 1;
+    return (_feed, author) => {
+      for (const k of this.log.identities.chainOf(author)) {
+        const w = weights.get(k);
+        if (w !== undefined) return w;
+      }
+      return 0;
+    };
+  }
+
+  /** The identity a key belongs to: the first key of its chain (itself when it never rotated). */
+  identityOf(key: string): string {
+    return this.log.identities.rootOf(key);
   }
 
   static async start(opts: NodeOptions): Promise<MurmurNode> {

@@ -4,10 +4,11 @@ import { deltaKind } from './delta.js';
 import { auditKind } from './audit.js';
 import { docKind } from './doc.js';
 import { secaggKind } from './secagg.js';
+import { identityKind } from './identity.js';
 
 /** The kinds of protocol v1. Later kinds register beside these without touching them. */
 export function defaultKinds(): KindRegistry {
-  return new KindRegistry().register(attestationKind).register(deltaKind).register(auditKind).register(docKind).register(secaggKind);
+  return new KindRegistry().register(attestationKind).register(deltaKind).register(auditKind).register(docKind).register(secaggKind).register(identityKind);
 }
 
 export * from './registry.js';
@@ -16,3 +17,4 @@ export * from './delta.js';
 export * from './audit.js';
 export * from './doc.js';
 export * from './secagg.js';
+export * from './identity.js';

@@ -16,18 +16,26 @@ export const EQUAL_WEIGHTS: FeedWeights = () => 1;
 
 /**
  * The aggregate of a feed over [from, to] (observation time, ms). Deterministic selection:
- * each author's latest attestation in the window counts (ties: the later (updateId, index));
+ * each identity's latest attestation in the window counts (an identity's keys count as one author) (ties: the later (updateId, index));
  * values are brought to the smallest exponent among them; at most 64 authors count (highest
  * weight first, then author key). Everything left out is listed with its reason.
  */
-export async function feedAggregate(svc: AggregationService, all: readonly AttestationView[], q: { feed: string; from: number; to: number }, weightOf: FeedWeights = EQUAL_WEIGHTS) {
+export async function feedAggregate(
+  svc: AggregationService,
+  all: readonly AttestationView[],
+  q: { feed: string; from: number; to: number },
+  weightOf: FeedWeights = EQUAL_WEIGHTS,
+  /** The identity of a key (PROTOCOL.md §6a): one identity's keys count once, as one contributor. */
+  identityOf: (author: string) => string = (a) => a,
+) {
   const excluded: Excluded[] = [];
   const skip = (a: AttestationView, reason: Excluded['reason']): void => void excluded.push({ updateId: a.updateId, index: a.index, author: a.author, reason });
   const latest = new Map<string, AttestationView>();
   for (const a of all) {
-    const prev = latest.get(a.author);
+    const who = identityOf(a.author);
+    const prev = latest.get(who);
     if (prev !== undefined) skip(prev, 'superseded');
-    latest.set(a.author, a); // `all` is ordered by (observedAtMs, updateId, index)
+    latest.set(who, a); // `all` is ordered by (observedAtMs, updateId, index): the identity's latest, whichever of its keys signed it
   }
   let kept = [...latest.values()].filter((a) => {
     const ok = weightOf(q.feed, a.author) > 0;

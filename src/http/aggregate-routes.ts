@@ -59,7 +59,7 @@ export class AggregateRoutes {
         const horizon = this.node.log.state.horizons.attestationsMs;
         const from = aboveHorizon(num(q, 'from', { int: true, min: 0 }) ?? horizon, horizon, 'attestations observed');
         const to = num(q, 'to', { int: true, min: 0 }) ?? Number.MAX_SAFE_INTEGER;
-        return { status: 200, body: await feedAggregate(svc, this.node.log.state.attestations(feed, from, to), { feed, from, to }, this.node.feedWeights(feed)) };
+        return { status: 200, body: await feedAggregate(svc, this.node.log.state.attestations(feed, from, to), { feed, from, to }, this.node.feedWeights(feed), (k) => this.node.identityOf(k)) };
       }
       const stream = required(q.get('stream'), 'stream', 'stream=model-a');
       const round = required(num(q, 'round', { int: true, min: 0 }), 'round', 'round=3');

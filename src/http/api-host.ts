@@ -40,5 +40,6 @@ export interface ApiHost {
   readonly unavailable: { code: UnavailableCode; reason: string } | null;
   registryView(): RegistryView;
   feedWeights(feed: string): (feed: string, author: string) => number;
+  identityOf(key: string): string;
   submit(bytes: Uint8Array): Promise<SubmitResult>;
 }

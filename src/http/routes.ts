@@ -170,6 +170,16 @@ export function readRoutes(node: ApiHost, path: string, q: URLSearchParams): Rep
     // Client-id collisions are few (each costs its maker 2^52 work) and are listed whole.
     return { status: 200, body: { ...rest, evidence: items, clientIdCollisions: log.clientIdCollisions() } };
   }
+  const ident = /^\/v1\/identities\/([^/]+)$/.exec(path);
+  if (ident !== null) {
+    try {
+      fromHex(ident[1]!, 'key', 32);
+    } catch (err) {
+      if (err instanceof MurmurArgumentError) throw new ApiError(400, ApiErrorCode.BadRequest, err.message);
+      throw err;
+    }
+    return { status: 200, body: log.identity(ident[1]!) };
+  }
   const heads = /^\/v1\/authors\/([^/]+)\/heads$/.exec(path);
   if (heads !== null) {
     try {

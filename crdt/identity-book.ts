@@ -1,0 +1,140 @@
+import { IdentityType, NO_CUTOFF, validSuccessorProof, type IdentityOp } from './kinds/identity.js';
+
+/**
+ * Contributor identities (docs/PROTOCOL.md §6a): chains of keys joined by rotations and
+ * re-admissions, and the revocations that cut a key off. A pure function of the identity ops of
+ * accepted updates (and their causal order), recomputed whenever one arrives (they are rare).
+ * Its verdicts on which rows count only ever grow, like equivocation's.
+ */
+
+export interface IdentityEntry {
+  readonly id: string;
+  readonly index: number;
+  readonly author: string;
+  readonly seq: number;
+  readonly height: number;
+  readonly deps: readonly string[];
+  readonly op: IdentityOp;
+}
+
+export interface IdentityContext {
+  readonly authorities: ReadonlySet<string>;
+  isAncestor(ancestor: string, id: string): boolean;
+  /** Author and seq of an accepted update. */
+  find(id: string): { author: string; seq: number } | undefined;
+  equivocatedFrom(key: string): number;
+}
+
+export interface RevocationView {
+  readonly updateId: string;
+  readonly by: string;
+  readonly key: string;
+  readonly cutoff: string;
+  /** The last seq of `key` that counts (0: none). */
+  readonly cutoffSeq: number;
+  readonly reason: string;
+  /** Null when it counts; else why not. */
+  readonly void: string | null;
+}
+
+export interface SuccessionView {
+  readonly updateId: string;
+  readonly by: string;
+  readonly type: 'rotate' | 'readmit';
+  readonly oldKey: string;
+  readonly newKey: string;
+  readonly void: string | null;
+}
+
+const order = (a: IdentityEntry, b: IdentityEntry): number => a.height - b.height || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.index - b.index;
+
+export class IdentityBook {
+  private readonly entries: IdentityEntry[] = [];
+  /** Last seq that counts, per key (absent: no limit). */
+  readonly revokedAfter = new Map<string, number>();
+  /** Seq of a key's first rotation: later updates of it count for nothing. */
+  readonly rotatedAt = new Map<string, number>();
+  readonly successor = new Map<string, string>();
+  readonly predecessor = new Map<string, string>();
+  revocations: RevocationView[] = [];
+  successions: SuccessionView[] = [];
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  add(e: IdentityEntry): void {
+    this.entries.push(e);
+  }
+
+  /** Recomputes every verdict from the entries (any arrival order gives the same result). */
+  recompute(ctx: IdentityContext): void {
+    const sorted = [...this.entries].sort(order);
+    this.revokedAfter.clear();
+    this.rotatedAt.clear();
+    this.successor.clear();
+    this.predecessor.clear();
+    const counted: RevocationView[] = [];
+    this.revocations = [];
+    for (const e of sorted) {
+      if (e.op.type !== IdentityType.Revoke) continue;
+      const op = e.op;
+      let cutoffSeq = 0;
+      let why: string | null = null;
+      const self = op.key === e.author;
+      if (!self && !ctx.authorities.has(e.author)) why = 'not-authorized: only the key itself or a registry authority revokes';
+      else if (op.cutoff !== NO_CUTOFF) {
+        const c = ctx.find(op.cutoff);
+        if (c === undefined || c.author !== op.key) why = 'cutoff is not an update of the revoked key';
+        else if (!e.deps.includes(op.cutoff)) why = 'cutoff is not among the revocation\'s deps';
+        else cutoffSeq = c.seq;
+      }
+      if (why === null && self && cutoffSeq !== e.seq - 1) why = 'a key revokes itself from its own next update on (cutoff = its previous update)';
+      // Strong remove: a revocation signed by a key that it knew to be revoked before it does not count.
+      if (why === null && counted.some((q) => q.key === e.author && e.seq > q.cutoffSeq && ctx.isAncestor(q.updateId, e.id))) why = 'its author was revoked in its causal past';
+      const view: RevocationView = { updateId: e.id, by: e.author, key: op.key, cutoff: op.cutoff, cutoffSeq, reason: op.reason, void: why };
+      this.revocations.push(view);
+      if (why !== null) continue;
+      counted.push(view);
+      this.revokedAfter.set(op.key, Math.min(this.revokedAfter.get(op.key) ?? Infinity, cutoffSeq));
+    }
+    this.successions = [];
+    for (const e of sorted) {
+      if (e.op.type === IdentityType.Revoke) continue;
+      const rotate = e.op.type === IdentityType.Rotate;
+      const oldKey = e.op.type === IdentityType.Rotate ? e.author : e.op.oldKey;
+      const newKey = e.op.newKey;
+      let why: string | null = null;
+      if (rotate && !validSuccessorProof(oldKey, newKey, e.op.proof)) why = 'proof is not the new key\'s signature of its succession';
+      else if (!rotate && !ctx.authorities.has(e.author)) why = 'not-authorized: only a registry authority re-admits';
+      else if (e.seq > (this.revokedAfter.get(e.author) ?? Infinity)) why = 'signed after its author\'s revocation cut-off';
+      else if (e.seq >= ctx.equivocatedFrom(e.author)) why = 'signed at or after its author\'s equivocation';
+      if (why === null && rotate) this.rotatedAt.set(oldKey, Math.min(this.rotatedAt.get(oldKey) ?? Infinity, e.seq));
+      if (why === null && this.successor.has(oldKey)) why = 'the old key already has a successor';
+      if (why === null && (this.predecessor.has(newKey) || this.successor.has(newKey))) why = 'the new key already belongs to an identity chain';
+      if (why === null && this.rootOf(oldKey) === newKey) why = 'the new key is the old key\'s own root (a cycle)';
+      this.successions.push({ updateId: e.id, by: e.author, type: rotate ? 'rotate' : 'readmit', oldKey, newKey, void: why });
+      if (why !== null) continue;
+      this.successor.set(oldKey, newKey);
+      this.predecessor.set(newKey, oldKey);
+    }
+  }
+
+  /** The first key of `key`'s identity chain (the identity's name). */
+  rootOf(key: string): string {
+    let k = key;
+    for (let guard = 0; guard <= this.predecessor.size; guard++) {
+      const p = this.predecessor.get(k);
+      if (p === undefined) return k;
+      k = p;
+    }
+    return k;
+  }
+
+  /** Every key of the identity, root first. */
+  chainOf(key: string): string[] {
+    const out = [this.rootOf(key)];
+    for (let next = this.successor.get(out[0]!); next !== undefined && !out.includes(next); next = this.successor.get(next)) out.push(next);
+    return out;
+  }
+}
