@@ -103,7 +103,17 @@ export async function resend(api: ApiTarget, keyPath: string, author: Author): P
  * node's frontier (first `maxDeps`) is added as extra deps. A second process on the same key is
  * refused (the journal's lock).
  */
-export async function signAndSubmit(api: ApiTarget, keyPath: string, author: Author, ops: readonly OpInput[], timestampMs: number, maxDeps: number): Promise<SendResult & { resent: SendResult[] }> {
+export async function signAndSubmit(
+  api: ApiTarget,
+  keyPath: string,
+  author: Author,
+  /** The ops, or a function of the author's previous own update (for ops that name it: a self-revocation). */
+  ops: readonly OpInput[] | ((prevId: string | null) => readonly OpInput[]),
+  timestampMs: number,
+  maxDeps: number,
+  /** Deps the update must name (a revocation's cut-off), before the node's frontier. */
+  requiredDeps: readonly string[] = [],
+): Promise<SendResult & { resent: SendResult[] }> {
   const journal = ContributorJournal.open(keyPath, author);
   try {
     const resent = await resendJournal(api, journal);
@@ -111,7 +121,8 @@ export async function signAndSubmit(api: ApiTarget, keyPath: string, author: Aut
     journal.resumeAuthor(heads.heads.at(-1));
     const prevId = author.lastSeq === 0 ? null : author.previous;
     const status = (await getJson(api, '/v1/status')) as { frontier: string[] };
-    const u = author.next(ops, timestampMs, status.frontier.slice(0, maxDeps));
+    const deps = [...new Set([...requiredDeps, ...status.frontier])].slice(0, Math.max(maxDeps, requiredDeps.length));
+    const u = author.next(typeof ops === 'function' ? ops(prevId) : ops, timestampMs, deps);
     journal.record(u, prevId);
     return { ...(await send(api, journal, { id: u.id, seq: author.lastSeq, hex: toHex(u.bytes) })), resent };
   } finally {

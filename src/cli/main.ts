@@ -12,6 +12,7 @@ import { attest } from './attest.js';
 import { registrySet } from './registry.js';
 import { readValues, submitDelta } from './delta.js';
 import { coordinateRound, joinRound, secaggArgs } from './secagg.js';
+import { readmit, revoke, rotate, succession } from './identity.js';
 import { USAGE, commandUsage } from './usage.js';
 import { backup, exportOps, restore } from './backup.js';
 
@@ -248,6 +249,20 @@ async function main(argv: string[]): Promise<number> {
           delta: number('delta', 1e-6),
         }),
       );
+      return 0;
+    }
+    case 'rotate':
+    case 'revoke':
+    case 'succession-proof':
+    case 'readmit': {
+      const names = ['key', 'new-key', 'target', 'cutoff', 'reason', 'old', 'new', 'proof'] as const;
+      const { values } = parseArgs({ args: rest, strict: true, options: { ...API_FLAGS, ...Object.fromEntries(names.map((n) => [n, { type: 'string' as const }])) } });
+      const v = values as Record<string, string | undefined>;
+      const need = (n: string): string => v[n] ?? (() => { throw new ConfigError(`--${n}`, `required (murmur help ${cmd})`); })();
+      if (cmd === 'rotate') print(await rotate(apiTarget(v), need('key'), need('new-key')));
+      else if (cmd === 'revoke') print(await revoke(apiTarget(v), need('key'), { ...(v.target !== undefined ? { target: v.target } : {}), ...(v.cutoff !== undefined ? { cutoff: v.cutoff } : {}), reason: v.reason ?? '' }));
+      else if (cmd === 'succession-proof') print(succession(need('key'), need('old')));
+      else print(await readmit(apiTarget(v), need('key'), need('old'), need('new'), need('proof')));
       return 0;
     }
     case 'secagg-join': {

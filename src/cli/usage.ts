@@ -32,6 +32,15 @@ export const USAGE = `usage: murmur <command> [flags]
                                                         local DP: clip to L2 norm C, add N(0, (Z C)^2) noise from
                                                         the CSPRNG, charge the key's own budget (F.privacy.json,
                                                         default epsilon 10 at delta 1e-6), sign and submit
+  rotate        --key F --new-key F2 [--api URL]        the key names F2 its successor (F2 signs its consent): the
+                                                        identity, its weights and history continue under F2
+  revoke        --key F [--target HEX [--cutoff ID]] [--reason R] [--api URL]
+                                                        revoke the key itself from its next update on, or (a
+                                                        registry authority) --target after its update --cutoff
+  succession-proof --key F2 --old HEX                   F2's consent to continue HEX's identity (for readmit)
+  readmit       --key F --old HEX --new HEX2 --proof P [--api URL]
+                                                        a registry authority lets HEX2 continue HEX's identity
+                                                        (after an equivocation or a revocation); evidence kept
   secagg-join   --key F --stream S --round N (--values-json '[...]' | --values-f32 FILE) --coordinator HEX
                 --dimension D --clip C [--neighbours K] [--threshold T] [--max-members M] [--scale-bits B]
                 [--noise-std SIGMA] [--share-wait-ms MS] [--timeout-ms MS] [--api URL]
@@ -43,7 +52,7 @@ export const USAGE = `usage: murmur <command> [flags]
                                                         coordinate a masked round (roster, close; the key is
                                                         the round's --coordinator) and print its secure mean
 
-  Commands that sign (attest, registry-set, delta, secagg-*) keep a journal beside the key (F.journal.json,
+  Commands that sign (attest, registry-set, delta, rotate, revoke, readmit, secagg-*) keep a journal beside the key (F.journal.json,
   0600) and a lock (F.lock): a retry resends the same bytes, never a new update at a used seq.
   Commands that call a node take --api URL (default http://127.0.0.1:7070) and --token-file F, the
   bearer token of a node whose config sets apiTokenFile (default: $MURMUR_API_TOKEN_FILE, else

@@ -26,7 +26,8 @@ function history() {
   const k3 = authorFor('k3');
   const c = authorFor('c');
   const T = 1_700_000_000_000;
-  const u: Record<string, { id: string; bytes: Uint8Array }> = {};
+  type Name = 'k1a' | 'k1rot' | 'k1late' | 'k2a' | 'k2b' | 'stolen' | 'revK2' | 'readmit' | 'k3a' | 'aRevB' | 'bRevA' | 'c1' | 'c2' | 'cSelf' | 'revC';
+  const u = {} as Record<Name, { id: string; bytes: Uint8Array }>;
   u.k1a = k1.next([attest('ID/USD', 100, T)], T);
   u.k1rot = k1.next([rotate(k1.key, k2)], T + 1);
   u.k1late = k1.next([attest('ID/USD', 999, T + 2)], T + 2);
