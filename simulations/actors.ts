@@ -7,6 +7,7 @@ import { Contributor } from './roles/contributor.js';
 import { equivocatorTick, flooderTick, forgerTick, replayerTick, type ByzantineContext } from './roles/byzantine.js';
 import { meanOf, norm, PriceWalk, RegressionTask } from './truth.js';
 import { SecAggRounds, type SecAggMember } from './roles/secagg.js';
+import { KeyRotations } from './roles/rotation.js';
 
 /** Prices are sent with 4 decimals. */
 const PRICE_EXPONENT = -4;
@@ -39,6 +40,8 @@ export class Actors {
   readonly authority: Contributor;
   /** Secure-aggregation rounds, when the scenario has secagg roles. */
   readonly secagg: SecAggRounds | null;
+  /** Key rotations and a stolen key, when the scenario has rotator roles. */
+  readonly rotation: KeyRotations | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly roleRng: Prng;
   private readonly sybilBias: number;
@@ -70,6 +73,9 @@ export class Actors {
     }
     for (const m of secaggMembers) if (m.byzantine !== null) this.byzantineKeys.set(m.c.key, 'secagg-byzantine');
     this.secagg = s.secagg !== undefined && secaggMembers.length > 0 ? new SecAggRounds(s.secagg, secaggMembers, (i) => ctx.node(i), rng.fork('secagg')) : null;
+    const rotators = s.roles.filter((r) => r.role === 'rotator').flatMap((r) => r.nodes);
+    const thieves = s.roles.filter((r) => r.role === 'thief').flatMap((r) => r.nodes);
+    this.rotation = s.rotation !== undefined && rotators.length > 0 ? new KeyRotations(s.rotation, rotators, thieves, this.authority, (i) => ctx.node(i), () => ctx.honestOnline(), rng.fork('rotation')) : null;
     for (const o of this.oracles) if (o.bias !== 0) this.byzantineKeys.set(o.c.key, 'liar');
     for (const x of this.sybils) this.byzantineKeys.set(x.c.key, 'sybil');
     for (const p of this.producers) if (p.mode !== 'honest') this.byzantineKeys.set(p.c.key, 'poisoner');
@@ -106,6 +112,7 @@ export class Actors {
     if (s.market !== undefined && this.oracles.length + this.sybils.length > 0) this.every(s.market.intervalMs, () => this.marketTick());
     if (s.learning !== undefined && this.task !== null) this.every(s.learning.roundMs, () => this.round());
     this.secagg?.start();
+    this.rotation?.start();
     for (const p of this.publishers) {
       p.t0 = performance.now();
       this.every(10, () => this.publish(p));
@@ -145,6 +152,7 @@ export class Actors {
 
   stop(): void {
     for (const t of this.timers.splice(0)) clearInterval(t);
+    this.rotation?.stop();
   }
 
   /** Stops, and waits for work under way (secure-aggregation rounds finish their stages). */

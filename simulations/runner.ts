@@ -145,7 +145,20 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<SimRes
     const loopLagMs = { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6 };
     const online = honest.map((i) => sim.nodes[i]).filter((n): n is NonNullable<typeof n> => n !== null && n !== undefined);
     const secagg = actors.secagg === null ? null : { rounds: actors.secagg.evaluate(online), doubleReveals: Math.max(0, ...online.map((n) => actors.secagg!.doubleReveals(n))) };
-    return summarize({ s, seed: opts.seed, sim, recorder, actors, honest, byzantine, heals, onlineAt, settled, settleMs, pendingPeak, rssBefore, rssPeak, loopLagMs, detection: sampler.detection, secagg });
+    const rot = actors.rotation;
+    const rotation =
+      rot === null
+        ? null
+        : {
+            rotations: rot.rotations,
+            thiefAccepted: rot.thiefAccepted,
+            revoked: rot.stolen?.revocation !== null && rot.stolen !== null,
+            countedAfterRevocation: rot.countedAfterRevocation,
+            samples: rot.samples,
+            countedAtEnd: Math.max(0, ...online.map((n) => rot.countedPastCutoff(n))),
+            identitiesAgree: online.every((n) => rot.identities(n) === rot.identities(online[0]!)),
+          };
+    return summarize({ s, seed: opts.seed, sim, recorder, actors, honest, byzantine, heals, onlineAt, settled, settleMs, pendingPeak, rssBefore, rssPeak, loopLagMs, detection: sampler.detection, secagg, rotation });
   } finally {
     loopDelay.disable();
     actors.stop();

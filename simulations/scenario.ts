@@ -79,6 +79,15 @@ export interface SecAggSpec {
   maskWaitMs: number;
 }
 
+/** Key rotation and a stolen key (roles rotator and thief). */
+export interface RotationSpec {
+  feed: string;
+  intervalMs: number;
+  rotateEveryMs: number;
+  stealAtMs: number;
+  revokeAtMs: number;
+}
+
 export type RoleSpec =
   | { role: 'oracle'; nodes: number[] }
   | { role: 'liar'; nodes: number[]; bias: number }
@@ -92,10 +101,12 @@ export type RoleSpec =
   | { role: 'flooder'; nodes: number[]; ratePerS: number; orphansPerS: number }
   | { role: 'withholder'; nodes: number[] }
   | { role: 'secagg'; nodes: number[] }
+  | { role: 'rotator'; nodes: number[] }
+  | { role: 'thief'; nodes: number[] }
   | { role: 'secagg-byzantine'; nodes: number[]; mode: 'bad-share' | 'bad-mask' };
 
-export const BYZANTINE_ROLES = ['liar', 'sybil', 'poisoner', 'equivocator', 'forger', 'replayer', 'flooder', 'withholder', 'secagg-byzantine'] as const;
-export const HONEST_ROLES = ['oracle', 'delta', 'publisher', 'secagg'] as const;
+export const BYZANTINE_ROLES = ['liar', 'sybil', 'poisoner', 'equivocator', 'forger', 'replayer', 'flooder', 'withholder', 'secagg-byzantine', 'thief'] as const;
+export const HONEST_ROLES = ['oracle', 'delta', 'publisher', 'secagg', 'rotator'] as const;
 
 /** A pass criterion on one metric of the result summary (booleans count as 0/1). */
 export interface Criterion {
@@ -124,6 +135,7 @@ export interface Scenario {
   market?: MarketSpec;
   learning?: LearningSpec;
   secagg?: SecAggSpec;
+  rotation?: RotationSpec;
   /** Registry weights of oracle keys (Sybil keys get weight 1 each); needs a Sybil role to matter. */
   honestWeight: number;
   roles: RoleSpec[];
@@ -213,6 +225,8 @@ function role(v: unknown, path: string, n: number): RoleSpec {
     case 'delta':
     case 'withholder':
     case 'secagg':
+    case 'rotator':
+    case 'thief':
       return { role: r.role, nodes };
     case 'liar':
       return { role: 'liar', nodes, bias: num(r, 'bias', path, -0.99, 100, 0.2) };
@@ -286,6 +300,17 @@ function secagg(v: unknown): SecAggSpec {
   };
 }
 
+function rotation(v: unknown, duration: number): RotationSpec {
+  const g = obj(v, 'rotation');
+  return {
+    feed: text(g, 'feed', 'rotation', 'ROT/USD'),
+    intervalMs: int(g, 'intervalMs', 'rotation', 50, 600_000, 500),
+    rotateEveryMs: int(g, 'rotateEveryMs', 'rotation', 100, 3_600_000, 2_000),
+    stealAtMs: int(g, 'stealAtMs', 'rotation', 0, duration, Math.floor(duration / 3)),
+    revokeAtMs: int(g, 'revokeAtMs', 'rotation', 0, duration, Math.floor((2 * duration) / 3)),
+  };
+}
+
 /** Validates a scenario object (from a JSON file or a built-in) and fills in defaults. */
 export function parseScenario(v: unknown): Scenario {
   const s = obj(v, 'scenario');
@@ -327,6 +352,8 @@ export function parseScenario(v: unknown): Scenario {
   needs(['delta', 'poisoner'], 'learning');
   if (roles.some((r) => r.role === 'secagg' || r.role === 'secagg-byzantine') && s.secagg === undefined) throw new ScenarioError('secagg', 'an object (roles secagg, secagg-byzantine need it)');
   if (s.secagg !== undefined) out.secagg = secagg(s.secagg);
+  if (roles.some((r) => r.role === 'rotator' || r.role === 'thief') && s.rotation === undefined) throw new ScenarioError('rotation', 'an object (roles rotator, thief need it)');
+  if (s.rotation !== undefined) out.rotation = rotation(s.rotation, durationMs);
   if (s.market !== undefined) out.market = market(s.market);
   if (s.learning !== undefined) out.learning = learning(s.learning);
   return out;

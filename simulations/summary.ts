@@ -46,6 +46,7 @@ export interface RunFacts {
   loopLagMs: { p50: number; p99: number };
   detection: Detection;
   secagg: { rounds: SecAggRoundReport[]; doubleReveals: number } | null;
+  rotation: { rotations: number; thiefAccepted: number; revoked: boolean; countedAfterRevocation: number; samples: number; countedAtEnd: number; identitiesAgree: boolean } | null;
 }
 
 const round = (x: number, digits = 1): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
@@ -154,6 +155,15 @@ export function summarize(f: RunFacts): SimResult {
     summary.secagg_byzantine_survivors = rs.reduce((a, r) => a + r.byzantineSurvivors, 0);
     summary.secagg_failed_untyped = rs.filter((r) => r.status !== 'complete' && r.reason === null).length;
     summary.secagg_double_reveals = f.secagg.doubleReveals;
+  }
+  if (f.rotation !== null) {
+    summary.key_rotations = f.rotation.rotations;
+    summary.stolen_key_revoked = f.rotation.revoked;
+    summary.stolen_updates_signed = f.rotation.thiefAccepted;
+    summary.stolen_counted_after_revocation = f.rotation.countedAfterRevocation;
+    summary.stolen_checks = f.rotation.samples;
+    summary.stolen_counted_at_end = f.rotation.countedAtEnd;
+    summary.identities_agree = f.rotation.identitiesAgree;
   }
   const criteria = evaluate(s.criteria, summary);
   return {

@@ -30,9 +30,14 @@ export class Contributor {
     return this.author.key;
   }
 
-  /** Signs the next update on top of `node`'s frontier. */
-  next(node: MurmurNode, ops: readonly OpInput[]): { id: string; bytes: Uint8Array } {
-    return this.author.next(ops, Date.now(), node.log.frontier(CONTRIBUTOR_DEPS));
+  /** Signs the next update on top of `node`'s frontier (and `deps`, first). */
+  next(node: MurmurNode, ops: readonly OpInput[], deps: readonly string[] = []): { id: string; bytes: Uint8Array } {
+    return this.author.next(ops, Date.now(), [...deps, ...node.log.frontier(CONTRIBUTOR_DEPS)].slice(0, CONTRIBUTOR_DEPS + deps.length));
+  }
+
+  /** The last update kept (the chain's head), or null. */
+  get head(): { seq: number; id: string } | null {
+    return this.last;
   }
 
   /** Two different updates with the same seq and the same predecessor: an equivocation. */
@@ -63,11 +68,11 @@ export class Contributor {
   }
 
   /** Submits `ops` through `node` (skipped while a previous submission is running). */
-  async submit(node: MurmurNode, ops: readonly OpInput[], onSigned?: (id: string) => void): Promise<boolean> {
+  async submit(node: MurmurNode, ops: readonly OpInput[], onSigned?: (id: string) => void, deps: readonly string[] = []): Promise<boolean> {
     if (this.busy) return false;
     this.busy = true;
     try {
-      const u = this.next(node, ops);
+      const u = this.next(node, ops, deps);
       onSigned?.(u.id);
       const ok = await node.submit(u.bytes).then(
         (r) => r.outcome.status === 'accepted',

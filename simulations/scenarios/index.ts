@@ -5,6 +5,7 @@ import { oracleDemo } from './oracle-demo.js';
 import { partitionHeal50 } from './partition-heal-50.js';
 import { scale } from './scale.js';
 import { secagg } from './secagg.js';
+import { keyRotation } from './key-rotation.js';
 
 /**
  * Built-in scenarios. Each is a function of `short`: the full version is what `npm run sim`
@@ -18,4 +19,5 @@ export const BUILT_IN: Record<string, (short: boolean, nodes?: number) => Record
   'fl-poisoning': flPoisoning,
   scale,
   secagg,
+  'key-rotation': keyRotation,
 };
