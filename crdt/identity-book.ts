@@ -58,6 +58,8 @@ export class IdentityBook {
   readonly predecessor = new Map<string, string>();
   revocations: RevocationView[] = [];
   successions: SuccessionView[] = [];
+  /** Bumped by every recompute (caches of identity-dependent views key on it). */
+  version = 0;
 
   get size(): number {
     return this.entries.length;
@@ -69,6 +71,7 @@ export class IdentityBook {
 
   /** Recomputes every verdict from the entries (any arrival order gives the same result). */
   recompute(ctx: IdentityContext): void {
+    this.version++;
     const sorted = [...this.entries].sort(order);
     this.revokedAfter.clear();
     this.rotatedAt.clear();

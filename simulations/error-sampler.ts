@@ -81,7 +81,7 @@ export class ErrorSampler {
     for (const rule of DELTA_RULES) {
       if (rule === 'multi-krum' && k <= 2 * poisoners + 2) continue;
       const q = { stream: l.stream, round, rule, ...(rule === 'trimmed-mean' ? { trim: Math.min(0.45, poisoners / Math.max(k, 1)) } : {}), ...(rule === 'multi-krum' ? { f: poisoners } : {}) };
-      const a = await deltaAggregate(node.aggregates, all, q);
+      const a = await deltaAggregate(node.aggregates, all, q, node.log.identities);
       const b = Buffer.from(a.valuesF32Base64, 'base64');
       const values = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
       this.recorder.errors.push({ t, node: i, kind: 'delta', rule, error: distance(values, truth.mean) / truth.scale });

@@ -24,7 +24,7 @@ export class RegistryReader {
 
   view(authorities: ReadonlySet<string>): RegistryView {
     const ops = this.log.state.docOps(REGISTRY_DOC);
-    const key = `${this.log.state.docLength(REGISTRY_DOC)}:${ops.length}`;
+    const key = `${this.log.state.docLength(REGISTRY_DOC)}:${ops.length}:${this.log.identities.version}`;
     if (this.cached !== null && this.cached.key === key && this.cached.authorities === authorities) return this.cached.view;
     const runs = new Map<number, Run[]>();
     const writers = new Map<number, string>();
@@ -54,7 +54,7 @@ export class RegistryReader {
       return null;
     };
     const records = registryRecords(this.views.doc(REGISTRY_DOC), writers, locate);
-    const view = registryView(records, authorities, (a, b) => this.log.isAncestor(a, b));
+    const view = registryView(records, authorities, (a, b) => this.log.isAncestor(a, b), (k) => this.log.identities.rootOf(k));
     this.cached = { key, authorities, view };
     return view;
   }

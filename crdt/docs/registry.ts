@@ -113,7 +113,7 @@ interface EntryState {
  * - an authority's record always counts when its version exceeds the authority's previous one
  *   for the entry and its nonce is new: authorities create, reassign and settle disputes;
  * - a new entry may be created by the owner it names;
- * - the owner may change its entry with a higher version and a new nonce;
+ * - the owner (any key of its identity) may change its entry with a higher version and a new nonce;
  * - anyone else whose update has the entry's creation in its causal past, or who does not name
  *   itself owner, or who challenges an entry an authority wrote, is ignored (`not-owner`): taking
  *   over a known entry changes nothing;
@@ -122,8 +122,15 @@ interface EntryState {
  *   timestamp lets a late claimant win.
  * Every node derives the same view from the same updates.
  */
-export function registryView(records: readonly RecordSource[], authorities: ReadonlySet<string>, isAncestor: (ancestor: string, id: string) => boolean): RegistryView {
+export function registryView(
+  records: readonly RecordSource[],
+  authorities: ReadonlySet<string>,
+  isAncestor: (ancestor: string, id: string) => boolean,
+  /** The identity of a key (PROTOCOL.md §6a): ownership follows the identity, so a rotated owner keeps its entries. */
+  identityOf: (key: string) => string = (k) => k,
+): RegistryView {
   const states = new Map<string, EntryState>();
+  const same = (a: string, b: string): boolean => a === b || identityOf(a) === identityOf(b);
   const ignored: IgnoredChange[] = [];
   for (const src of records) {
     const rec = parse(src.value);
@@ -151,7 +158,7 @@ export function registryView(records: readonly RecordSource[], authorities: Read
     } else if (st === undefined) {
       if (w === rec.owner) set(0);
       else skip('not-owner');
-    } else if (st.entry !== null && w === st.entry.owner) {
+    } else if (st.entry !== null && same(w, st.entry.owner)) {
       if (rec.version <= st.entry.version) skip('stale-version');
       else if (!fresh) skip('replayed-nonce');
       else set(st.authorityVersion);

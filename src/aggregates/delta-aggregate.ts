@@ -21,7 +21,12 @@ export interface DeltaQuery {
   readonly clipNorm?: number;
 }
 
-type Reason = 'incomplete' | 'overlapping' | 'inconsistent' | 'dimension-mismatch' | 'over-limit' | 'clip-exceeded';
+type Reason = 'incomplete' | 'overlapping' | 'inconsistent' | 'dimension-mismatch' | 'over-limit' | 'clip-exceeded' | 'superseded-key';
+
+/** Identity lookups (PROTOCOL.md §6a): an identity's keys count as one contributor. */
+export interface Identities {
+  chainOf(key: string): readonly string[];
+}
 
 /** Decodes one slice (F32 or Int8 x scale) into `into` at its offset. */
 function decodeSlice(d: DeltaView, into: Float32Array): void {
@@ -63,7 +68,7 @@ function samePrivacy(a: DeltaPrivacy | undefined, b: DeltaPrivacy | undefined): 
  * [0, dimension) exactly once and agree on dimension and sample weight. The dimension most
  * authors used wins (ties: the smaller); at most 64 authors count, by author key.
  */
-function contributions(all: readonly DeltaView[]): { used: Contribution[]; excluded: { author: string; reason: Reason }[] } {
+function contributions(all: readonly DeltaView[], identities?: Identities): { used: Contribution[]; excluded: { author: string; reason: Reason }[] } {
   const byAuthor = new Map<string, DeltaView[]>();
   for (const d of all) {
     const list = byAuthor.get(d.author);
@@ -71,6 +76,21 @@ function contributions(all: readonly DeltaView[]): { used: Contribution[]; exclu
     else list.push(d);
   }
   const excluded: { author: string; reason: Reason }[] = [];
+  if (identities !== undefined) {
+    // One identity, one contribution: the slices of its latest key in the chain.
+    const latest = new Map<string, string>();
+    for (const author of byAuthor.keys()) {
+      const chain = identities.chainOf(author);
+      const cur = latest.get(chain[0]!);
+      if (cur === undefined || chain.indexOf(author) > chain.indexOf(cur)) latest.set(chain[0]!, author);
+    }
+    const keep = new Set(latest.values());
+    for (const author of [...byAuthor.keys()]) {
+      if (keep.has(author)) continue;
+      byAuthor.delete(author);
+      excluded.push({ author, reason: 'superseded-key' });
+    }
+  }
   const complete: Contribution[] = [];
   for (const [author, slices] of [...byAuthor].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const dim = slices[0]!.dimension;
@@ -120,8 +140,8 @@ function contributions(all: readonly DeltaView[]): { used: Contribution[]; exclu
  * signed deltas: the node adds no noise (noise every node could recompute protects nobody;
  * contributors add their own, docs/PRIVACY.md).
  */
-export async function deltaAggregate(svc: AggregationService, all: readonly DeltaView[], q: DeltaQuery) {
-  const { used, excluded } = contributions(all);
+export async function deltaAggregate(svc: AggregationService, all: readonly DeltaView[], q: DeltaQuery, identities?: Identities) {
+  const { used, excluded } = contributions(all, identities);
   check(used.length > 0, KernelErrorCode.BadShape, 'deltas', `no complete delta for ${q.stream} round ${q.round}`);
   const opts: DeltaAggregateOptions = {
     rule: q.rule,

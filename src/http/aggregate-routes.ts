@@ -76,7 +76,7 @@ export class AggregateRoutes {
         throw new ApiError(400, ApiErrorCode.MaskedRound, `${stream} round ${round} is a masked (secure-aggregation) round: ${rule} needs individual deltas, which masking hides; its secure sum or mean is at /v1/aggregates/secagg (docs/PRIVACY.md)`);
       }
       const query = { stream, round, rule, ...(trim !== undefined ? { trim } : {}), ...(f !== undefined ? { f } : {}), ...(clipNorm !== undefined ? { clipNorm } : {}) };
-      return { status: 200, body: await deltaAggregate(svc, this.node.log.state.deltas(stream, round), query) };
+      return { status: 200, body: await deltaAggregate(svc, this.node.log.state.deltas(stream, round), query, this.node.log.identities) };
     } catch (err) {
       throw asApiError(err);
     } finally {
