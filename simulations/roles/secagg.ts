@@ -30,6 +30,7 @@ export interface SecAggRoundReport {
   status: string;
   reason: string | null;
   survivors: number;
+  /** Byzantine members that survived where the protocol must drop them (wrongSurvivors). */
   byzantineSurvivors: number;
   exact: boolean | null;
   digestsAgree: boolean | null;
@@ -159,7 +160,6 @@ export class SecAggRounds {
 
   /** Judges every round on every honest node (after the run settled). */
   evaluate(honestNodes: MurmurNode[]): SecAggRoundReport[] {
-    const byz = new Set(this.members.filter((m) => m.byzantine !== null).map((m) => m.c.key));
     for (let r = 0; r < this.round; r++) {
       const results = honestNodes.map((n) => {
         const agg = new SecAggAggregates();
@@ -186,12 +186,28 @@ export class SecAggRounds {
         status: res !== null ? 'complete' : 'failed',
         reason: first.out.reason,
         survivors: survivorKeys.length,
-        byzantineSurvivors: survivorKeys.filter((k) => byz.has(k)).length,
+        byzantineSurvivors: res === null ? 0 : this.wrongSurvivors(res.survivors, roster!),
         exact,
         digestsAgree: results.every((x) => x.digest === first.digest && x.out.reason === first.out.reason),
       });
     }
     return this.reports;
+  }
+
+  /**
+   * Byzantine members that survive where the protocol must drop them: a malformed masked vector
+   * never counts; a bad share drops its dealer only when the neighbour it was dealt to masked
+   * (a bad share to a member that dropped out harms nobody, and its dealer rightly survives).
+   */
+  private wrongSurvivors(survivors: readonly number[], roster: { members: readonly { author: string }[]; graph: readonly (readonly number[])[] }): number {
+    const s = new Set(survivors);
+    let bad = 0;
+    for (const v of survivors) {
+      const m = this.members.find((x) => x.c.key === roster.members[v]!.author);
+      if (m === undefined || m.byzantine === null) continue;
+      if (m.byzantine === 'bad-mask' || s.has(roster.graph[v]![0]!)) bad++;
+    }
+    return bad;
   }
 
   /** Honest members that revealed both the self-mask share and the mask-key share of one dealer in one round (the safety rule says none). */

@@ -4,8 +4,8 @@
  * (3 s for the 10-node short version): all 50 nodes share one JS thread here, and a heal
  * re-handshakes ~50 links at once (see docs/PERFORMANCE.md).
  */
-export function partitionHeal50(short: boolean): Record<string, unknown> {
-  const nodes = short ? 10 : 50;
+export function partitionHeal50(short: boolean, n?: number): Record<string, unknown> {
+  const nodes = n ?? (short ? 10 : 50);
   return {
     name: 'partition-heal-50',
     description: `${nodes} nodes, random graph of mean degree 4, 20±10 ms links, 1% loss, split into halves for 8 s three times`,
