@@ -7,6 +7,7 @@ import { ApiError, ApiErrorCode } from './api-error.js';
 import { mediaType, readBody } from './body.js';
 import { RateLimiter } from './rate-limiter.js';
 import { AggregateRoutes } from './aggregate-routes.js';
+import { uiRoute } from './ui-routes.js';
 import { readRoutes, SUBMIT_MAX_BODY_BYTES, type Reply } from './routes.js';
 import { RequestGuard } from './request-guard.js';
 import { NodeUnavailableError } from '../errors.js';
@@ -104,7 +105,7 @@ export class ApiServer {
       await this.streamReply(res, reply.status, reply.stream);
       return;
     }
-    const headers: Record<string, string> = { 'content-type': reply.text !== undefined ? this.node.metrics.contentType : 'application/json' };
+    const headers: Record<string, string> = { 'content-type': reply.text !== undefined ? (reply.contentType ?? this.node.metrics.contentType) : 'application/json', ...reply.headers };
     if (unreadBody) {
       // The body is still arriving. Closing now, with its bytes unread, would reset the connection
       // and the client would lose the 413: read and discard the rest instead, and close only a
@@ -159,6 +160,8 @@ export class ApiServer {
       return { status: 200, body: null, stream: encodeBackup(this.node.store) };
     }
     if (url.pathname === '/metrics') return { status: 200, body: null, text: await this.node.metrics.render() };
+    const ui = uiRoute(url.pathname);
+    if (ui !== null) return ui;
     const r = readRoutes(this.node, url.pathname, url.searchParams) ?? (await this.aggregates.handle(url.pathname, url.searchParams));
     if (r === null) throw new ApiError(404, ApiErrorCode.NotFound, `no route ${url.pathname}`);
     return r;

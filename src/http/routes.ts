@@ -21,6 +21,10 @@ export interface Reply {
   text?: string;
   /** A streamed binary body (the backup), written with backpressure; `body` is ignored when set. */
   stream?: AsyncIterable<Uint8Array>;
+  /** Content type of `text` (default: the metrics exposition's). */
+  contentType?: string;
+  /** Extra response headers (the dashboard's security policy). */
+  headers?: Record<string, string>;
 }
 
 function intParam(q: URLSearchParams, name: string, def: number, max = Number.MAX_SAFE_INTEGER): number {
