@@ -14,6 +14,9 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/ui/icon.svg': { file: 'icon.svg', type: 'image/svg+xml' },
 };
 
+/** The paths the dashboard serves. */
+export const UI_PATHS: readonly string[] = Object.keys(FILES);
+
 export const UI_CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const cache = new Map<string, string>();
