@@ -145,6 +145,13 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   switch (cmd) {
+    case 'peer-id': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { key: { type: 'string' } } });
+      const { generateKeyPairFromSeed } = await import('@libp2p/crypto/keys');
+      const { peerIdFromPrivateKey } = await import('@libp2p/peer-id');
+      print(peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', loadKeyFile(values.key ?? join(DEFAULT_CONFIG.dataDir, 'node.key')).seed)).toString());
+      return 0;
+    }
     case 'keygen': {
       const { values } = parseArgs({ args: rest, strict: true, options: { out: { type: 'string' } } });
       const signer = generateKeyFile(values.out ?? 'murmur.key');

@@ -2,6 +2,8 @@
 export const USAGE = `usage: murmur <command> [flags]
 
   keygen        [--out murmur.key]                      write a new Ed25519 key (mode 0600), print its public key
+  peer-id       [--key F]                               the libp2p peer id of a node key (default ./.murmur/node.key),
+                                                        for bootstrap multiaddrs (/dns4/…/tcp/4001/p2p/<peer id>)
   init          [--config murmur.config.json]           write a commented config file with the defaults, and
                                                         an API token (murmur.api-token, mode 0600) beside it
   start         [--config F] [--data-dir D] [--network-id N] [--listen MA]... [--bootstrap MA]...
