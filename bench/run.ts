@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<{ main(args: string[]): Promise<void
   doc: () => import('./doc.js'),
   memory: () => import('./memory.js'),
   secagg: () => import('./secagg.js'),
+  delivery: () => import('./delivery.js'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench -- delivery [--nodes 50] [--rate 10] [--seconds 20]`: main-thread time per
+ * delivered update at a steady state. N in-process nodes (the simulator's: memory transport, a
+ * random graph of mean degree 4, no added latency) take a publisher's updates at `rate` per
+ * second, one node after another; the figure is the main thread's busy time
+ * (performance.eventLoopUtilization, which all nodes share) from the first publish until every
+ * node holds every update, divided by the deliveries (updates accepted, summed over nodes).
+ * Baseline in the same run: one Log's strict verify + offer of the same updates, per update: the
+ * work a delivery cannot avoid. Target (issue 19): <= 350 us per delivery.
+ */
+import { performance } from 'node:perf_hooks';
+import { Author, KIND_ATTESTATION, Log, Signer } from '../crdt/index.js';
+import { Prng } from '../simulations/rng.js';
+import { parseScenario } from '../simulations/scenario.js';
+import { SimNodes } from '../simulations/sim-nodes.js';
+import { report, sample, seedFor, spread } from './common.js';
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i < 0 ? def : Number(args[i + 1]);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function main(args: string[]): Promise<void> {
+  const nodes = arg(args, 'nodes', 50);
+  const rate = arg(args, 'rate', 10);
+  const seconds = arg(args, 'seconds', 20);
+  const s = parseScenario({ name: 'delivery-bench', nodes, durationMs: seconds * 1000, topology: { kind: 'random', degree: 4 }, link: { latencyMs: 0, jitterMs: 0, loss: 0 } });
+  const sim = await SimNodes.create(s, new Prng(7), { authorities: [], onStarted: () => undefined, onGossipDrop: () => undefined });
+  try {
+    for (let i = 0; i < nodes; i++) await sim.start(i);
+    const live = sim.nodes.filter((n) => n !== null);
+    const until = async (cond: () => boolean, ms: number): Promise<boolean> => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        if (cond()) return true;
+        await sleep(20);
+      }
+      return cond();
+    };
+    await until(() => live.every((n) => n.network.peers().length > 0), 30_000);
+    await sleep(2_000); // the mesh forms (gossipsub heartbeats); this is set-up, not a warm-up of the measured path
+    const author = new Author(new Signer(seedFor('delivery')));
+    const updates: Uint8Array[] = [];
+    const total = rate * seconds;
+    const before = live.map((n) => n.log.size);
+    const t0 = performance.now();
+    const elu0 = performance.eventLoopUtilization();
+    for (let k = 0; k < total; k++) {
+      const due = t0 + (k * 1000) / rate; // open loop: each send at its scheduled time
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const node = live[k % live.length]!;
+      const u = author.next([{ kind: KIND_ATTESTATION, body: { feed: 'DELIVERY/USD', exponent: -2, mantissa: 100_000 + k, confidence: 5, observedAtMs: Date.now(), sources: [] } }], Date.now(), node.log.frontier(8));
+      updates.push(u.bytes);
+      void node.submit(u.bytes);
+    }
+    const converged = await until(() => live.every((n, i) => n.log.size - before[i]! >= total), 120_000);
+    const elu = performance.eventLoopUtilization(elu0);
+    const wallS = (performance.now() - t0) / 1000;
+    const deliveries = live.reduce((a, n, i) => a + (n.log.size - before[i]!), 0);
+    const usPerDelivery = (elu.active * 1000) / deliveries;
+    // Baseline: strict verify + offer into one log, per update, 5 runs (every run measured).
+    const base = sample(
+      Array.from({ length: 5 }, () => {
+        const log = new Log();
+        const t = performance.now();
+        for (const u of updates) log.offer(u);
+        return ((performance.now() - t) * 1000) / updates.length;
+      }),
+    );
+    report(
+      [
+        ['nodes / updates / rate', `${nodes} / ${total} / ${rate} per s`],
+        ['deliveries (accepted, summed over nodes)', deliveries],
+        ['converged', String(converged)],
+        ['main thread busy (ELU), s / wall s', `${(elu.active / 1000).toFixed(2)} / ${wallS.toFixed(2)} (utilization ${elu.utilization.toFixed(3)})`],
+        ['us_per_delivery', usPerDelivery.toFixed(1)],
+        ['baseline: verify + offer into one log, us/update', spread(base, 1)],
+        ['ratio to baseline', (usPerDelivery / base.median).toFixed(2)],
+      ],
+      { bench: 'delivery', nodes, updates: total, rate_per_s: rate, deliveries, converged, main_thread_busy_s: Number((elu.active / 1000).toFixed(3)), wall_s: Number(wallS.toFixed(3)), us_per_delivery: Number(usPerDelivery.toFixed(1)), baseline_us_per_update: Number(base.median.toFixed(1)), ratio_to_baseline: Number((usPerDelivery / base.median).toFixed(2)), target_us_per_delivery: 350 },
+    );
+  } finally {
+    await sim.close();
+  }
+}
