@@ -13,6 +13,7 @@ import { Author, KIND_ATTESTATION, Log, Signer } from '../crdt/index.js';
 import { Prng } from '../simulations/rng.js';
 import { parseScenario } from '../simulations/scenario.js';
 import { SimNodes } from '../simulations/sim-nodes.js';
+import { DEFAULT_CONFIG } from '../src/config.js';
 import { report, sample, seedFor, spread } from './common.js';
 
 function arg(args: string[], name: string, def: number): number {
@@ -26,7 +27,8 @@ export async function main(args: string[]): Promise<void> {
   const nodes = arg(args, 'nodes', 50);
   const rate = arg(args, 'rate', 10);
   const seconds = arg(args, 'seconds', 20);
-  const s = parseScenario({ name: 'delivery-bench', nodes, durationMs: seconds * 1000, topology: { kind: 'random', degree: 4 }, link: { latencyMs: 0, jitterMs: 0, loss: 0 } });
+  // The node's default sync interval (the simulator's scenarios default to 1 s).
+  const s = parseScenario({ name: 'delivery-bench', nodes, durationMs: seconds * 1000, topology: { kind: 'random', degree: 4 }, link: { latencyMs: 0, jitterMs: 0, loss: 0 }, syncIntervalMs: DEFAULT_CONFIG.syncIntervalMs, reconnectMaxBackoffMs: DEFAULT_CONFIG.reconnectMaxBackoffMs });
   const sim = await SimNodes.create(s, new Prng(7), { authorities: [], onStarted: () => undefined, onGossipDrop: () => undefined });
   try {
     for (let i = 0; i < nodes; i++) await sim.start(i);
