@@ -112,6 +112,7 @@ function metricFamilies(node: ApiHost): Family[] {
         [{ direction: 'out' }, sync.bytesOut],
       ]),
       family('murmur_sync_forced_closes_total', 'counter', 'Sync streams aborted after a close timed out.', [[{}, sync.forcedCloses]]),
+      family('murmur_sync_quiet_skips_total', 'counter', 'Periodic sync sessions skipped: nothing changed here since the peer was last known to hold everything (quiet sync).', [[{}, sync.quietSkips]]),
       family(
         'murmur_sync_failures_total',
         'counter',

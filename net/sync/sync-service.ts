@@ -59,6 +59,8 @@ export interface SyncMetrics {
   updatesSent: number;
   /** Sessions whose stream had to be aborted because a graceful close did not finish in time. */
   forcedCloses: number;
+  /** Periodic sessions skipped because nothing changed here since the sets were last equal (quiet sync). */
+  quietSkips: number;
   failures: Partial<Record<SyncErrorCode, number>>;
 }
 
@@ -94,7 +96,7 @@ export class SyncService implements Startable {
 
   /** The last outbound session that completed (performance.now() time): what readiness reads. */
   lastOutbound: { atMs: number; accepted: number; received: number } | null = null;
-  readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, forcedCloses: 0, failures: {} };
+  readonly metrics: SyncMetrics = { sessions: 0, rounds: 0, bytesIn: 0, bytesOut: 0, updatesReceived: 0, updatesSent: 0, forcedCloses: 0, quietSkips: 0, failures: {} };
   private readonly running = new Map<string, Promise<SessionResult | null>>();
   /** Inbound sessions in progress (stop waits for them as for `running`). */
   private readonly inbound = new Set<Promise<void>>();
@@ -110,6 +112,15 @@ export class SyncService implements Startable {
   private lastFanOutAt = -Infinity;
   /** When the last session with each connected peer ended (pruned to connected peers by syncAll). */
   private readonly lastSessionAt = new Map<string, number>();
+  /**
+   * Quiet sync: for each connected peer, this node's key count when a session with it last showed
+   * that the peer holds everything this node holds (nothing to send, nothing held back for
+   * gossip). While the count is unchanged that stays true (sets only grow), so this node's
+   * periodic session to that peer is skipped; if the peer gained something, the peer's own
+   * periodic session (its count changed) brings it here. Any accept, a pending dep, or a new
+   * connection ends the quiet.
+   */
+  private readonly quietAt = new Map<string, number>();
   private deferredFanOut: NodeJS.Timeout | undefined;
   private topologyId: string | undefined;
   private started = false;
@@ -209,9 +220,17 @@ export class SyncService implements Startable {
   syncAll(): void {
     const peers = new Map(this.components.connectionManager.getConnections().map((c) => [c.remotePeer.toString(), c.remotePeer]));
     for (const key of this.lastSessionAt.keys()) if (!peers.has(key)) this.lastSessionAt.delete(key);
+    for (const key of this.quietAt.keys()) if (!peers.has(key)) this.quietAt.delete(key);
     const intervalMs = this.init.intervalMs ?? SYNC_INTERVAL_MS;
     const recent = performance.now() - intervalMs * SYNC_PERIODIC_SKIP_FRACTION;
+    const size = this.init.host.index.size;
+    // Until an own session confirms the catch-up (brought nothing), stay loud: /ready reads it.
+    const waiting = this.init.host.wanted(1).length > 0 || this.lastOutbound === null || this.lastOutbound.accepted > 0;
     for (const [key, peer] of peers) {
+      if (!waiting && this.quietAt.get(key) === size) {
+        this.metrics.quietSkips++;
+        continue;
+      }
       if ((this.lastSessionAt.get(key) ?? -Infinity) < recent) this.syncSoon(peer, Math.floor(Math.random() * (intervalMs / 2)));
     }
   }
@@ -317,6 +336,10 @@ export class SyncService implements Startable {
       this.metrics.updatesReceived += result.received;
       this.metrics.updatesSent += result.sent;
       this.lastSessionAt.set(peer.toString(), performance.now());
+      // The peer now holds everything this node held (it was sent nothing and nothing was held back).
+      // A session that brought updates is followed by one more (it confirms the catch-up, which /ready reads).
+      if (result.sent === 0 && result.leftOut === 0 && result.accepted === 0) this.quietAt.set(peer.toString(), this.init.host.index.size);
+      else this.quietAt.delete(peer.toString());
       if (initiator) this.lastOutbound = { atMs: performance.now(), accepted: result.accepted, received: result.received };
       for (const fn of this.sessionEndListeners) fn((performance.now() - startedAt) / 1000, initiator);
       if (result.accepted > 0) this.fanOut(peer);

@@ -80,6 +80,8 @@ export interface SessionResult {
   received: number;
   accepted: number;
   sent: number;
+  /** Updates this side held back because gossip was still carrying them to the peer. */
+  leftOut: number;
 }
 
 interface Turn {
@@ -94,7 +96,7 @@ interface Turn {
  * The session ends when neither side has anything left to ask.
  */
 export class SyncSession {
-  private readonly result: SessionResult = { rounds: 0, received: 0, accepted: 0, sent: 0 };
+  private readonly result: SessionResult = { rounds: 0, received: 0, accepted: 0, sent: 0, leftOut: 0 };
   private rejected = 0;
   private duplicates = 0;
   private wantsServed = 0;
@@ -136,7 +138,9 @@ export class SyncSession {
       const step = processRanges(this.host.index, t.ranges, this.limits.maxRangesPerTurn);
       this.wantsServed += t.wants.length;
       if (this.wantsServed > this.limits.maxWantPerSession) throw new SyncError(SyncErrorCode.TooMuch, 'peer asked for too many updates');
-      const send = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])].filter((id) => !this.host.onGossip(id, this.connectedAt));
+      const candidates = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])];
+      const send = candidates.filter((id) => !this.host.onGossip(id, this.connectedAt));
+      this.result.leftOut += candidates.length - send.length;
       const want = step.want.filter((id) => !this.host.has(id));
       const more = step.ranges.length > 0 || want.length > 0;
       if (!t.more && send.length === 0 && !more) break;
