@@ -4,6 +4,7 @@ import { KIND_DELTA, type Delta } from './kinds/delta.js';
 import { KIND_AUDIT, type AuditEvent } from './kinds/audit.js';
 import { KIND_DOC, type DecodedDocOp } from './kinds/doc.js';
 import { KIND_SECAGG, SecAggType, type SecAggOp } from './kinds/secagg.js';
+import { KIND_ARB, type ArbOp } from './kinds/arb.js';
 import { FeedColumn } from './feed-column.js';
 import { isRowDocExcluded, isRowExcluded, type RowReader } from './records.js';
 
@@ -20,6 +21,7 @@ export type DeltaView = Provenance & Delta;
 export type AuditView = Provenance & AuditEvent & { readonly height: number };
 export type DocOpView = Provenance & DecodedDocOp;
 export type SecAggView = Provenance & SecAggOp;
+export type ArbView = Provenance & ArbOp;
 
 /** Compact per-op entry: the update's row, the op index and the decoded body. */
 interface Entry<T> {
@@ -57,6 +59,7 @@ export class DerivedState {
   private readonly feeds = new Map<string, FeedColumn>();
   private readonly deltaRounds = new Map<string, Bucket<Delta>>();
   private readonly secaggRounds = new Map<string, Bucket<SecAggOp>>();
+  private readonly arbSessions = new Map<string, Bucket<ArbOp>>();
   private readonly audit: Bucket<AuditEvent>;
   /** Doc ops per document in apply order: Yjs content does not depend on the order of application. */
   private readonly docs = new Map<string, Entry<DecodedDocOp>[]>();
@@ -92,6 +95,9 @@ export class DerivedState {
         const d = op.body as SecAggOp;
         const b: SecAggOp = d.type === SecAggType.Masked ? { ...d, stream: this.internString(d.stream), data: new Uint8Array(d.data) } : { ...d, stream: this.internString(d.stream) };
         this.bucket(this.secaggRounds, deltaKey(b.stream, b.round)).push({ r, i, b });
+      } else if (op.kind === KIND_ARB) {
+        const a = op.body as ArbOp;
+        this.bucket(this.arbSessions, deltaKey(this.internString(a.pair), a.session)).push({ r, i, b: a });
       } else if (op.kind === KIND_AUDIT) {
         if (this.rows.timestampMs(r) < this.auditHorizon) return;
         this.audit.push({ r, i, b: op.body as AuditEvent });
@@ -177,6 +183,20 @@ export class DerivedState {
   secaggOps(stream: string, round: number): SecAggView[] {
     const items = this.secaggRounds.get(deltaKey(stream, round))?.view() ?? [];
     return items.filter((e) => !isRowExcluded(this.rows, e.r)).map((e) => ({ ...this.provenance(e.r, e.i), ...e.b }));
+  }
+
+  /** ArbSphere ops of (pair, session), ordered by (updateId, index). */
+  arbOps(pair: string, session: number): ArbView[] {
+    const items = this.arbSessions.get(deltaKey(pair, session))?.view() ?? [];
+    return items.filter((e) => !isRowExcluded(this.rows, e.r)).map((e) => ({ ...this.provenance(e.r, e.i), ...e.b }));
+  }
+
+  /** Every (pair, session) with ArbSphere ops, sorted. */
+  arbSessionKeys(): { pair: string; session: number }[] {
+    return [...this.arbSessions.keys()].sort().map((k) => {
+      const [pair, session] = k.split('\u0000') as [string, string];
+      return { pair, session: Number(session) };
+    });
   }
 
   /** Whether (stream, round) has secure-aggregation ops (a masked round: robust rules cannot run on it). */

@@ -8,6 +8,7 @@ import { equivocatorTick, flooderTick, forgerTick, replayerTick, type ByzantineC
 import { meanOf, norm, PriceWalk, RegressionTask } from './truth.js';
 import { SecAggRounds, type SecAggMember } from './roles/secagg.js';
 import { KeyRotations } from './roles/rotation.js';
+import { ArbSphere } from './roles/arbsphere.js';
 
 /** Prices are sent with 4 decimals. */
 const PRICE_EXPONENT = -4;
@@ -42,6 +43,8 @@ export class Actors {
   readonly secagg: SecAggRounds | null;
   /** Key rotations and a stolen key, when the scenario has rotator roles. */
   readonly rotation: KeyRotations | null;
+  /** ArbSphere venues and a Byzantine adapter, when the scenario has venue roles. */
+  readonly arbsphere: ArbSphere | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly roleRng: Prng;
   private readonly sybilBias: number;
@@ -76,6 +79,10 @@ export class Actors {
     const rotators = s.roles.filter((r) => r.role === 'rotator').flatMap((r) => r.nodes);
     const thieves = s.roles.filter((r) => r.role === 'thief').flatMap((r) => r.nodes);
     this.rotation = s.rotation !== undefined && rotators.length > 0 ? new KeyRotations(s.rotation, rotators, thieves, this.authority, (i) => ctx.node(i), () => ctx.honestOnline(), rng.fork('rotation')) : null;
+    const venueNodes = s.roles.filter((r) => r.role === 'venue').flatMap((r) => r.nodes);
+    const arbByz = s.roles.find((r) => r.role === 'arb-byzantine')?.nodes[0];
+    this.arbsphere = s.arbsphere !== undefined && venueNodes.length === 2 ? new ArbSphere(s.arbsphere, venueNodes as [number, number], arbByz, (i) => ctx.node(i), rng.fork('arbsphere')) : null;
+    if (this.arbsphere?.byzantineKey) this.byzantineKeys.set(this.arbsphere.byzantineKey, 'arb-byzantine');
     for (const o of this.oracles) if (o.bias !== 0) this.byzantineKeys.set(o.c.key, 'liar');
     for (const x of this.sybils) this.byzantineKeys.set(x.c.key, 'sybil');
     for (const p of this.producers) if (p.mode !== 'honest') this.byzantineKeys.set(p.c.key, 'poisoner');
@@ -113,6 +120,7 @@ export class Actors {
     if (s.learning !== undefined && this.task !== null) this.every(s.learning.roundMs, () => this.round());
     this.secagg?.start();
     this.rotation?.start();
+    this.arbsphere?.start();
     for (const p of this.publishers) {
       p.t0 = performance.now();
       this.every(10, () => this.publish(p));
@@ -153,6 +161,7 @@ export class Actors {
   stop(): void {
     for (const t of this.timers.splice(0)) clearInterval(t);
     this.rotation?.stop();
+    this.arbsphere?.stop();
   }
 
   /** Stops, and waits for work under way (secure-aggregation rounds finish their stages). */

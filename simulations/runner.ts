@@ -7,6 +7,7 @@ import { BYZANTINE_ROLES, partitionWindows, range, type Scenario } from './scena
 import { SimNodes } from './sim-nodes.js';
 import { makeWithholder } from './roles/byzantine.js';
 import { summarize, type SimResult } from './summary.js';
+import { judgeArbSphere } from './roles/arbsphere-judge.js';
 
 /** How often the settle phase checks for convergence. */
 export const SETTLE_POLL_MS = 50;
@@ -158,11 +159,13 @@ export async function runScenario(s: Scenario, opts: RunOptions): Promise<SimRes
             countedAtEnd: Math.max(0, ...online.map((n) => rot.countedPastCutoff(n))),
             identitiesAgree: online.every((n) => rot.identities(n) === rot.identities(online[0]!)),
           };
-    return summarize({ s, seed: opts.seed, sim, recorder, actors, honest, byzantine, heals, onlineAt, settled, settleMs, pendingPeak, rssBefore, rssPeak, loopLagMs, detection: sampler.detection, secagg, rotation });
+    const arbsphere = actors.arbsphere === null ? null : await judgeArbSphere(actors.arbsphere, sim, honest, [actors.authority.key]);
+    return summarize({ s, seed: opts.seed, sim, recorder, actors, honest, byzantine, heals, onlineAt, settled, settleMs, pendingPeak, rssBefore, rssPeak, loopLagMs, detection: sampler.detection, secagg, rotation, arbsphere });
   } finally {
     loopDelay.disable();
     actors.stop();
     actors.secagg?.close();
+    actors.arbsphere?.close();
     await sim.close();
   }
 

@@ -79,6 +79,13 @@ export interface SecAggSpec {
   maskWaitMs: number;
 }
 
+/** ArbSphere (roles venue and arb-byzantine): docs/ARBSPHERE.md. */
+export interface ArbSphereSpec {
+  rhoMilli: number;
+  maxIterations: number;
+  epsilon: number;
+}
+
 /** Key rotation and a stolen key (roles rotator and thief). */
 export interface RotationSpec {
   feed: string;
@@ -102,11 +109,13 @@ export type RoleSpec =
   | { role: 'withholder'; nodes: number[] }
   | { role: 'secagg'; nodes: number[] }
   | { role: 'rotator'; nodes: number[] }
+  | { role: 'venue'; nodes: number[] }
+  | { role: 'arb-byzantine'; nodes: number[] }
   | { role: 'thief'; nodes: number[] }
   | { role: 'secagg-byzantine'; nodes: number[]; mode: 'bad-share' | 'bad-mask' };
 
-export const BYZANTINE_ROLES = ['liar', 'sybil', 'poisoner', 'equivocator', 'forger', 'replayer', 'flooder', 'withholder', 'secagg-byzantine', 'thief'] as const;
-export const HONEST_ROLES = ['oracle', 'delta', 'publisher', 'secagg', 'rotator'] as const;
+export const BYZANTINE_ROLES = ['liar', 'sybil', 'poisoner', 'equivocator', 'forger', 'replayer', 'flooder', 'withholder', 'secagg-byzantine', 'thief', 'arb-byzantine'] as const;
+export const HONEST_ROLES = ['oracle', 'delta', 'publisher', 'secagg', 'rotator', 'venue'] as const;
 
 /** A pass criterion on one metric of the result summary (booleans count as 0/1). */
 export interface Criterion {
@@ -136,6 +145,7 @@ export interface Scenario {
   learning?: LearningSpec;
   secagg?: SecAggSpec;
   rotation?: RotationSpec;
+  arbsphere?: ArbSphereSpec;
   /** Registry weights of oracle keys (Sybil keys get weight 1 each); needs a Sybil role to matter. */
   honestWeight: number;
   roles: RoleSpec[];
@@ -227,6 +237,8 @@ function role(v: unknown, path: string, n: number): RoleSpec {
     case 'secagg':
     case 'rotator':
     case 'thief':
+    case 'venue':
+    case 'arb-byzantine':
       return { role: r.role, nodes };
     case 'liar':
       return { role: 'liar', nodes, bias: num(r, 'bias', path, -0.99, 100, 0.2) };
@@ -354,6 +366,12 @@ export function parseScenario(v: unknown): Scenario {
   if (s.secagg !== undefined) out.secagg = secagg(s.secagg);
   if (roles.some((r) => r.role === 'rotator' || r.role === 'thief') && s.rotation === undefined) throw new ScenarioError('rotation', 'an object (roles rotator, thief need it)');
   if (s.rotation !== undefined) out.rotation = rotation(s.rotation, durationMs);
+  const venues = roles.filter((r) => r.role === 'venue').flatMap((r) => r.nodes);
+  if (venues.length > 0 && venues.length !== 2) throw new ScenarioError('roles', 'exactly two venue nodes (venue A, venue B)', venues);
+  if (venues.length > 0) {
+    const g = obj(s.arbsphere ?? {}, 'arbsphere');
+    out.arbsphere = { rhoMilli: int(g, 'rhoMilli', 'arbsphere', 1, 1_000_000, 2_500), maxIterations: int(g, 'maxIterations', 'arbsphere', 1, 10_000, 200), epsilon: int(g, 'epsilon', 'arbsphere', 0, 1e15, 1) };
+  }
   if (s.market !== undefined) out.market = market(s.market);
   if (s.learning !== undefined) out.learning = learning(s.learning);
   return out;

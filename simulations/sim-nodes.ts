@@ -84,6 +84,11 @@ export class SimNodes {
     return this.peerIds[i]!;
   }
 
+  /** Node i's data dir (its key and store). */
+  dataDir(i: number): string {
+    return this.dirs[i]!;
+  }
+
   index(peerId: string): number | undefined {
     return this.indexOf.get(peerId);
   }

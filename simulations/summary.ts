@@ -4,6 +4,7 @@ import { percentile, type ErrorSample, type Recorder, type Sample, type Timeline
 import type { Criterion, Scenario } from './scenario.js';
 import type { SimNodes } from './sim-nodes.js';
 import type { SecAggRoundReport } from './roles/secagg.js';
+import type { ArbSphereVerdict } from './roles/arbsphere-judge.js';
 
 export type Metric = number | boolean | string | null;
 
@@ -24,6 +25,8 @@ export interface SimResult {
   heals: { t: number; convergeMs: (number | null)[] }[];
   /** Secure-aggregation rounds, as every honest node judged them (empty without secagg roles). */
   secagg: SecAggRoundReport[];
+  /** ArbSphere: venue A's position and the dual per iteration, and the optimum (absent without venues). */
+  arbsphere?: { trajectory: { iteration: number; size: number; u: number }[]; optimum: number };
   /** Publish-to-apply latency histogram: counts per bucket, bucket k covering [edges[k], edges[k+1]) ms. */
   latency: { edgesMs: number[]; counts: number[] };
 }
@@ -46,6 +49,7 @@ export interface RunFacts {
   loopLagMs: { p50: number; p99: number };
   detection: Detection;
   secagg: { rounds: SecAggRoundReport[]; doubleReveals: number } | null;
+  arbsphere: ArbSphereVerdict | null;
   rotation: { rotations: number; thiefAccepted: number; revoked: boolean; countedAfterRevocation: number; samples: number; countedAtEnd: number; identitiesAgree: boolean } | null;
 }
 
@@ -165,6 +169,16 @@ export function summarize(f: RunFacts): SimResult {
     summary.stolen_counted_at_end = f.rotation.countedAtEnd;
     summary.identities_agree = f.rotation.identitiesAgree;
   }
+  if (f.arbsphere !== null) {
+    summary.arb_status = f.arbsphere.status;
+    summary.iterations = f.arbsphere.iterations;
+    summary.hedge_gap_to_optimum = f.arbsphere.gap;
+    summary.nodes_agree = f.arbsphere.nodesAgree;
+    summary.replay_identical = f.arbsphere.replayIdentical;
+    summary.rejected_byzantine = f.arbsphere.rejectedByzantine;
+    summary.rejected_untyped = f.arbsphere.rejectedUntyped;
+    summary.arb_audit_events = f.arbsphere.auditEvents;
+  }
   const criteria = evaluate(s.criteria, summary);
   return {
     scenario: s,
@@ -178,5 +192,6 @@ export function summarize(f: RunFacts): SimResult {
     heals: healRows.map((h) => ({ t: h.t, convergeMs: h.convergeMs.map((x) => (Number.isNaN(x) ? null : finite(x))) })),
     latency: histogram(lat),
     secagg: f.secagg?.rounds ?? [],
+    ...(f.arbsphere !== null ? { arbsphere: { trajectory: f.arbsphere.trajectory, optimum: f.arbsphere.optimum } } : {}),
   };
 }

@@ -78,6 +78,20 @@ export function renderReport(r: SimResult, command: string): string {
       : `<h3>Secure-aggregation rounds</h3><table><tr><th>round</th><th>members</th><th>dropped (phase)</th><th>status</th><th>reason</th><th>survivors</th><th>Byzantine survivors</th><th>exact</th><th>honest nodes agree</th></tr>${r.secagg
           .map((x) => `<tr><td>${x.round}</td><td>${x.members}</td><td>${esc(x.dropped.map((d) => `${d.member.slice(0, 8)} (${d.phase})`).join(', ') || '—')}</td><td>${esc(x.status)}</td><td>${esc(x.reason ?? '—')}</td><td>${x.survivors}</td><td>${x.byzantineSurvivors}</td><td>${x.exact === null ? '—' : x.exact}</td><td>${x.digestsAgree}</td></tr>`)
           .join('')}</table>`;
+  const arb =
+    r.arbsphere === undefined
+      ? ''
+      : `<h3>ArbSphere: plan and dual trajectories</h3><p>Venue A's hedge position by iteration (venue B holds its negative at convergence), the scaled dual u (the shadow price of imbalance is ρu), and the centralized optimum ${r.arbsphere.optimum.toFixed(6)}. Partitions are shaded in the timeline above.</p>${lineChart({
+          series: [
+            { label: "venue A's position", color: COLORS[0]!, points: r.arbsphere.trajectory.map((t) => [t.iteration, t.size] as [number, number]) },
+            { label: 'scaled dual u', color: COLORS[1]!, points: r.arbsphere.trajectory.map((t) => [t.iteration, t.u] as [number, number]) },
+            { label: 'centralized optimum', color: COLORS[2]!, points: r.arbsphere.trajectory.map((t) => [t.iteration, r.arbsphere!.optimum] as [number, number]) },
+          ],
+          bands: [],
+          marks: [],
+          xLabel: 'ADMM iteration',
+          yLabel: 'position',
+        })}`;
   const heals = r.heals.length === 0 ? '' : `<h3>After each heal</h3><table><tr><th>heal at (s)</th><th>honest nodes converged after (ms), each</th></tr>${r.heals.map((h) => `<tr><td>${s(h.t).toFixed(1)}</td><td>${h.convergeMs.map((x) => (x === null ? '—' : x.toFixed(0))).join(', ')}</td></tr>`).join('')}</table>`;
   const events = r.events.map((e) => `${s(e.t).toFixed(2)} s  ${e.kind} ${e.detail}`).join('\n');
   const lat = r.latency;
@@ -97,7 +111,7 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto;font-size:12px}code{background
 <h2>Pass criteria</h2>${criteria}
 <h2>Convergence</h2>
 <p>How many of the updates held by any honest node each honest node still lacked. All honest digests are equal exactly when this is 0 everywhere.</p>
-${convergenceChart(r)}${heals}${secagg}
+${convergenceChart(r)}${heals}${secagg}${arb}
 <h2>Aggregate error</h2>${errorChart(r.errors, 'feed', r)}${errorChart(r.errors, 'delta', r)}${r.errors.length === 0 ? '<p>No aggregates in this scenario.</p>' : ''}
 <h2>Publish-to-apply latency</h2>
 <p>From a contributor's submission to its node until each other honest node applied the update (${r.summary.latency_samples} samples; p50 ${r.summary.latency_ms_p50} ms, p99 ${r.summary.latency_ms_p99} ms). Updates published during a partition wait for the heal.</p>

@@ -6,6 +6,7 @@ import { partitionHeal50 } from './partition-heal-50.js';
 import { scale } from './scale.js';
 import { secagg } from './secagg.js';
 import { keyRotation } from './key-rotation.js';
+import { arbsphere } from './arbsphere.js';
 
 /**
  * Built-in scenarios. Each is a function of `short`: the full version is what `npm run sim`
@@ -20,4 +21,5 @@ export const BUILT_IN: Record<string, (short: boolean, nodes?: number) => Record
   scale,
   secagg,
   'key-rotation': keyRotation,
+  arbsphere,
 };

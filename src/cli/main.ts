@@ -209,6 +209,16 @@ async function main(argv: string[]): Promise<number> {
       print(await resend(apiTarget(values), values.key, new Author(loadKeyFile(values.key).signer)));
       return 0;
     }
+    case 'replay': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { 'data-dir': { type: 'string' }, config: { type: 'string' } } });
+      const config = resolveConfig(values.config !== undefined ? readConfigFile(values.config) : {});
+      const dataDir = values['data-dir'] ?? config.dataDir;
+      if (!existsSync(join(dataDir, 'store'))) throw new ConfigError('--data-dir', `a data dir with a store/ folder (${join(dataDir, 'store')} does not exist)`);
+      const { replayStore } = await import('../arbsphere/replay.js');
+      const r = await replayStore(dataDir, config.registryAuthorities);
+      print({ updates: r.updates, corrupt: r.corrupt, auditEvents: r.auditEvents, digest: r.digest, sessions: r.sessions.map((s) => ({ pair: s.pair, session: s.session, status: s.status, iterations: s.trajectory.length, digest: s.digest, ignored: s.ignored.length })) });
+      return r.corrupt === 0 ? 0 : 1;
+    }
     case 'verify-store':
       return verifyStore(rest);
     case 'registry': {

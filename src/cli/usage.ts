@@ -15,6 +15,8 @@ export const USAGE = `usage: murmur <command> [flags]
                 [--source S]... [--api URL]             sign attestations locally and submit them
   resend        --key F [--api URL]                     resend the key's unacknowledged updates (same bytes) to a node
   verify-store  [--data-dir D]                          replay the store and print its digest
+  replay        [--data-dir D] [--config F]             re-derive every ArbSphere plan and dual and the audit log
+                                                        from a stopped node's store; print the decisions' digest
   backup        DIR [--api URL]                         a consistent copy of a running node's store (GET /v1/backup)
                                                         into DIR/store, checked, with DIR/backup.json (count, digest)
   restore       DIR [--data-dir D]                      check a backup and write it into D/store (D/store must not

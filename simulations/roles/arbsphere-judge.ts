@@ -1,0 +1,51 @@
+import { ARB_SCALE } from '../../crdt/index.js';
+import { decisionsOf, replayStore } from '../../src/arbsphere/replay.js';
+import type { SimNodes } from '../sim-nodes.js';
+import type { ArbSphere } from './arbsphere.js';
+
+export interface ArbSphereVerdict {
+  status: string;
+  iterations: number;
+  gap: number | null;
+  nodesAgree: boolean;
+  replayIdentical: boolean;
+  rejectedByzantine: number;
+  rejectedUntyped: number;
+  auditEvents: number;
+  trajectory: { iteration: number; size: number; u: number }[];
+  optimum: number;
+}
+
+/**
+ * After the run: every honest node's derived decisions (DualVariables digest), the hedge against
+ * the centralized optimum, and a replay of one honest node's store (stopped for it) against the
+ * live nodes' decisions.
+ */
+export async function judgeArbSphere(a: ArbSphere, sim: SimNodes, honest: number[], authorities: string[]): Promise<ArbSphereVerdict> {
+  const live = honest.map((i) => sim.nodes[i]).filter((n): n is NonNullable<typeof n> => n !== null && n !== undefined);
+  const states = live.map((n) => a.state(n));
+  const first = states[0]!;
+  const last = first.trajectory.at(-1);
+  const size = last === undefined ? null : Number(last.sizes[0]) / ARB_SCALE;
+  const byz = a.byzantineKey;
+  const ignoredByz = first.ignored.filter((x) => x.author === byz).length;
+  const refused = Object.values(a.refused).reduce((x, y) => x + y, 0);
+  const untyped = (a.refused.error ?? 0) + (a.refused.accepted ?? 0);
+  const liveDecisions = decisionsOf(live[0]!.log);
+  const replayed = honest.at(-1)!;
+  await sim.stop(replayed);
+  const fromStore = await replayStore(sim.dataDir(replayed), authorities);
+  await sim.start(replayed); // back from its store, for the rest of the summary
+  return {
+    status: first.status,
+    iterations: first.trajectory.length,
+    gap: size === null ? null : Math.abs(size - a.optimum) / Math.abs(a.optimum),
+    nodesAgree: states.every((s) => s.digest === first.digest),
+    replayIdentical: fromStore.digest === liveDecisions.digest && fromStore.corrupt === 0,
+    rejectedByzantine: refused + ignoredByz,
+    rejectedUntyped: untyped,
+    auditEvents: liveDecisions.auditEvents,
+    trajectory: a.trajectory,
+    optimum: a.optimum,
+  };
+}

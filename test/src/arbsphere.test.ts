@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { ARB_SCALE, arbKind, ArbType, DecodeError, RejectCode, type ArbOp, type ArbView } from '../../crdt/index.js';
+import { ArbIgnored, centralizedOptimum, deriveSession } from '../../src/arbsphere/session.js';
+import { Venue } from '../../src/arbsphere/venue.js';
+
+const PAIR = 'toyPair:TEST';
+const books = [{ curvature: 2, price: 100.5 }, { curvature: 3, price: 101.25 }] as const;
+const contract = { rhoMilli: 2_500, maxIterations: 200, epsilon: 1 };
+
+/** Ops through the real codec, with made-up update ids (no nodes). */
+function view(author: string, op: ArbOp, seq: number): ArbView {
+  const b = arbKind.encode(op);
+  return { ...arbKind.decode(b), updateId: createHash('sha256').update(author).update(b).update(String(seq)).digest('hex'), index: 0, author, seq };
+}
+
+function play(extra: (ops: ArbView[]) => void = () => undefined): ArbView[] {
+  const venues = [new Venue('A', books[0], PAIR, 1, contract), new Venue('B', books[1], PAIR, 1, contract)];
+  const keys = ['a'.repeat(64), 'b'.repeat(64)];
+  const ops: ArbView[] = venues.map((v, i) => view(keys[i]!, v.problem(), 0));
+  for (let step = 0; step < 500; step++) {
+    const s = deriveSession(PAIR, 1, ops);
+    if (s.status !== 'running') break;
+    venues.forEach((v, i) => {
+      const p = v.next(s);
+      if (p !== null) ops.push(view(keys[i]!, p, step + 1));
+    });
+    extra(ops);
+  }
+  return ops;
+}
+
+test('ArbSphere: exchange ADMM between two venues reaches the centralized optimum, as a pure function of the signed plans', () => {
+  const ops = play();
+  const s = deriveSession(PAIR, 1, ops);
+  assert.equal(s.status, 'converged');
+  const optimum = centralizedOptimum(books[0], books[1]);
+  const xa = Number(s.trajectory.at(-1)!.sizes[0]) / ARB_SCALE;
+  assert.ok(Math.abs(xa - optimum) / Math.abs(optimum) <= 1e-6, `venue A holds ${xa}, the optimum is ${optimum}`);
+  assert.ok(Math.abs(Number(s.trajectory.at(-1)!.mean)) <= contract.epsilon, 'delta-neutral at the stop');
+  const reversed = deriveSession(PAIR, 1, [...ops].reverse());
+  assert.equal(reversed.digest, s.digest, 'any order of the ops gives the same DualVariables and digest');
+});
+
+test('ArbSphere: stale, impersonating, replayed and out-of-contract messages are refused or ignored with typed codes', () => {
+  const byz = 'c'.repeat(64);
+  let n = 0;
+  const ops = play((list) => {
+    if (n++ > 3) return;
+    const forged = { type: ArbType.Plan, pair: PAIR, session: 1, nonce: 7, venue: 'A', iteration: 1, size: 9 * ARB_SCALE, deltaId: 'x' } as const;
+    list.push(view(byz, forged, n), view(byz, forged, n + 100)); // impersonation, then the same nonce again
+  });
+  const s = deriveSession(PAIR, 1, ops);
+  assert.equal(s.status, 'converged', 'the forgeries change nothing');
+  const reasons = new Set(s.ignored.filter((x) => x.author === byz).map((x) => x.reason));
+  assert.ok(reasons.has(ArbIgnored.NotTheVenue) && reasons.has(ArbIgnored.ReplayedNonce), `typed reasons: ${[...reasons]}`);
+  const bytes = arbKind.encode({ type: ArbType.Plan, pair: PAIR, session: 1, nonce: 1, venue: 'A', iteration: 1, size: 0, deltaId: 'x' });
+  bytes[0] = 2;
+  assert.throws(() => arbKind.decode(bytes), (e: unknown) => e instanceof DecodeError && e.code === RejectCode.BadPayload && /schema version 2/.test(e.message), 'another schema version is bad-payload, naming it');
+  const mismatch = [view('a'.repeat(64), { ...new Venue('A', books[0], PAIR, 1, contract).problem() }, 0), view('b'.repeat(64), { ...new Venue('B', books[1], PAIR, 1, { ...contract, rhoMilli: 1 }).problem() }, 0)];
+  assert.equal(deriveSession(PAIR, 1, mismatch).status, 'contract-mismatch', 'venues that disagree on the contract do not run');
+});
