@@ -265,7 +265,7 @@ export class Log {
       timestampMs: decoded.timestampMs,
       deps: toHexEach(decoded.deps),
       ops,
-      bytes: bytes.slice(),
+      bytes: new Uint8Array(bytes), // the log's own copy (a Buffer's slice would share the caller's memory)
     };
     let missing: Set<string> | null = null;
     for (const dep of u.deps) {

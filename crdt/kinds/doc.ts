@@ -31,7 +31,7 @@ export const docKind: OpKind<DecodedDocOp> = {
     const r = payloadReader(payload);
     const doc = readIdent(r, 'doc');
     const n = r.varint(MAX_DOC_UPDATE_BYTES);
-    const update = r.bytes(n).slice();
+    const update = new Uint8Array(r.bytes(n)); // a copy (a Buffer's slice would share memory)
     r.finish();
     if (update.length === 0) throw r.fail('empty Yjs update');
     try {

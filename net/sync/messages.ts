@@ -102,7 +102,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         const lower = readKey(r);
         const upper = readKey(r);
         const mode = r.u8();
-        if (mode === RangeMode.Fingerprint) ranges.push({ lower, upper, mode, fingerprint: r.bytes(FINGERPRINT_BYTES).slice(), count: r.varint() });
+        if (mode === RangeMode.Fingerprint) ranges.push({ lower, upper, mode, fingerprint: new Uint8Array(r.bytes(FINGERPRINT_BYTES)), count: r.varint() });
         else if (mode === RangeMode.Ids) ranges.push({ lower, upper, mode, ids: readIds(r, SYNC_MAX_IDS_PER_RANGE) });
         else throw r.fail(`unknown range mode ${mode}`);
       }
