@@ -12,6 +12,7 @@ import { attest } from './attest.js';
 import { registrySet } from './registry.js';
 import { readValues, submitDelta } from './delta.js';
 import { coordinateRound, joinRound, secaggArgs } from './secagg.js';
+import { KernelError } from '../../kernels/index.js';
 import { readmit, revoke, rotate, succession } from './identity.js';
 import { USAGE, commandUsage } from './usage.js';
 import { backup, exportOps, restore } from './backup.js';
@@ -285,7 +286,15 @@ async function main(argv: string[]): Promise<number> {
     case 'secagg-join': {
       const { v, config, number } = secaggArgs(rest, false);
       const args = { key: v.key!, api: apiTarget(v), stream: v.stream!, round: number('round'), config, timeoutMs: number('timeout-ms', 120_000) };
-      const out = await joinRound({ ...args, values: readValues(v['values-json'], v['values-f32']), shareWaitMs: number('share-wait-ms', 10_000) });
+      const budget = { epsilon: Number(v.epsilon ?? 10), delta: Number(v.delta ?? 1e-6) };
+      if (!(budget.epsilon > 0) || !(budget.delta > 0 && budget.delta < 1)) throw new ConfigError('--epsilon/--delta', 'a budget epsilon > 0 at delta in (0, 1)', `${v.epsilon}/${v.delta}`);
+      let out;
+      try {
+        out = await joinRound({ ...args, values: readValues(v['values-json'], v['values-f32']), shareWaitMs: number('share-wait-ms', 10_000), budget });
+      } catch (err) {
+        if (err instanceof KernelError) throw new ConfigError(err.field, err.message);
+        throw err;
+      }
       print(out);
       return out.done ? 0 : 1;
     }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Author, configProblem, decodeUpdate, fromHex, KIND_SECAGG, SecAggType, secaggKind, toHex, verifyStrict, type SecAggConfig, type SecAggView } from '../../crdt/index.js';
 import { ConfigError } from '../errors.js';
+import { ContributorAccountant } from '../contributor/private-delta.js';
 import { loadKeyFile } from '../keys.js';
 import { SecAggCoordinator } from '../secagg/coordinator.js';
 import { SecAggParticipant } from '../secagg/participant.js';
@@ -50,13 +51,16 @@ export interface JoinArgs {
   values: Float32Array;
   shareWaitMs: number;
   timeoutMs: number;
+  /** The contributor's budget for the stream's rounds with distributed noise (zCDP, reported as epsilon at delta). */
+  budget?: { epsilon: number; delta: number };
 }
 
 /** `murmur secagg-join`: takes part in one round, stage by stage, until it has answered the close (or times out). */
 export async function joinRound(a: JoinArgs): Promise<{ stream: string; round: number; done: boolean; waiting: string | null; roster: string | null; close: string | null; signed: number }> {
   const { signer } = loadKeyFile(a.key);
   const author = new Author(signer);
-  const p = new SecAggParticipant({ keyPath: a.key, author: author.key, stream: a.stream, round: a.round, config: a.config, values: a.values, shareWaitMs: a.shareWaitMs });
+  const accountant = a.config.noiseStd > 0 ? new ContributorAccountant(`${a.key}.privacy.json`, a.budget ?? { epsilon: 10, delta: 1e-6 }) : undefined;
+  const p = new SecAggParticipant({ keyPath: a.key, author: author.key, stream: a.stream, round: a.round, config: a.config, values: a.values, shareWaitMs: a.shareWaitMs, ...(accountant !== undefined ? { accountant } : {}) });
   const deadline = Date.now() + a.timeoutMs;
   let waiting: string | null = null;
   let signed = 0;
@@ -109,7 +113,7 @@ const CONFIG_FLAGS = ['dimension', 'neighbours', 'threshold', 'max-members', 'sc
 
 /** Parses the flags of secagg-join / secagg-coordinate. */
 export function secaggArgs(argv: string[], coordinate: boolean): { v: Record<string, string | undefined>; config: SecAggConfig; number: (n: string, d?: number) => number } {
-  const names = ['key', 'api', 'token-file', 'stream', 'round', 'values-json', 'values-f32', 'share-wait-ms', 'timeout-ms', 'expected-members', 'keys-wait-ms', 'mask-wait-ms', ...CONFIG_FLAGS];
+  const names = ['key', 'api', 'token-file', 'stream', 'round', 'values-json', 'values-f32', 'share-wait-ms', 'timeout-ms', 'expected-members', 'keys-wait-ms', 'mask-wait-ms', 'epsilon', 'delta', ...CONFIG_FLAGS];
   const { values } = parseArgs({ args: argv, strict: true, options: Object.fromEntries(names.map((o) => [o, { type: 'string' as const }])) });
   const v = values as Record<string, string | undefined>;
   const required = ['key', 'stream', 'round', 'dimension', 'clip', ...(coordinate ? ['expected-members'] : ['coordinator'])];

@@ -47,9 +47,10 @@ export const USAGE = `usage: murmur <command> [flags]
                                                         (after an equivocation or a revocation); evidence kept
   secagg-join   --key F --stream S --round N (--values-json '[...]' | --values-f32 FILE) --coordinator HEX
                 --dimension D --clip C [--neighbours K] [--threshold T] [--max-members M] [--scale-bits B]
-                [--noise-std SIGMA] [--share-wait-ms MS] [--timeout-ms MS] [--api URL]
+                [--noise-std SIGMA [--epsilon E] [--delta D]] [--share-wait-ms MS] [--timeout-ms MS] [--api URL]
                                                         secure aggregation: take part in a masked round (keys,
-                                                        shares, masked vector, reveal); only the sum is revealed
+                                                        shares, masked vector, reveal); only the sum is revealed;
+                                                        with noise, each round is charged to the key's budget
   secagg-coordinate --key F --stream S --round N --expected-members N --dimension D --clip C
                 [--neighbours K] [--threshold T] [--max-members M] [--scale-bits B] [--noise-std SIGMA]
                 [--keys-wait-ms MS] [--mask-wait-ms MS] [--timeout-ms MS] [--api URL]

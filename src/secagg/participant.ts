@@ -4,6 +4,7 @@ import { applyMasks, discreteGaussianVector, openShares, pairwiseSeed, sealShare
 import { ConfigError } from '../errors.js';
 import { droppedToRecover, type RosterState, type RoundState } from './round.js';
 import { loadState, saveState, seededBytes, statePath, type SecretState } from './secret-state.js';
+import type { ContributorAccountant } from '../contributor/private-delta.js';
 
 /** Coordinates per masked slice (one update each): 512 KiB, as plain deltas. */
 export const SECAGG_SLICE_COORDS = 128 * 1024;
@@ -30,6 +31,13 @@ export interface ParticipantOptions {
   /** How long to wait for every neighbour's shares before masking without the missing ones. */
   shareWaitMs: number;
   random?: (n: number) => Uint8Array;
+  /**
+   * The contributor's own accountant: with distributed noise (config.noiseStd > 0), each round is
+   * charged to the stream's budget before the masked vector is signed, as the central guarantee
+   * the sum carries (std >= noiseStd whenever threshold honest members survive) at sensitivity
+   * clipNorm; past the budget nothing more is signed (KernelError budget-exceeded).
+   */
+  accountant?: ContributorAccountant;
 }
 
 const op = (body: SecAggOp): OpInput => ({ kind: KIND_SECAGG, body });
@@ -103,6 +111,8 @@ export class SecAggParticipant {
       const all = r.graph[me]!.every((v) => held.has(v));
       if (!all && nowMs - this.rosterSeenMs < this.o.shareWaitMs) return { updates: [], waiting: 'shares' };
       const included = [...held.keys()].sort((a, b) => a - b);
+      const c = this.o.config;
+      if (c.noiseStd > 0) this.o.accountant?.charge(`secagg:${this.o.stream}`, { clipNorm: c.clipNorm, noiseMultiplier: c.noiseStd / c.clipNorm });
       this.commit({ included, sent: { ...this.s.sent, masked: true } });
       return { updates: this.masked(r, me, included).map((m) => [op(m)]), waiting: null };
     }

@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShareOf, SecAggType, type SecAggReveal, type SecAggView } from '../../crdt/index.js';
-import { applyMask, shamirCombine } from '../../kernels/index.js';
-import { fixedPointInput } from '../../src/secagg/participant.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyMask, KernelError, KernelErrorCode, shamirCombine } from '../../kernels/index.js';
+import { ContributorAccountant } from '../../src/contributor/private-delta.js';
+import { fixedPointInput, SecAggParticipant } from '../../src/secagg/participant.js';
 import { secureSum, SecAggFailure } from '../../src/secagg/unmask.js';
 import { cast, drive } from '../helpers/secagg-round.js';
 
@@ -191,4 +195,17 @@ test('distributed DP: the unmasked sum carries noise of the declared std, drawn 
   const dot = a.reduce((s, x, i) => s + x * b[i]!, 0);
   const corr = dot / Math.sqrt(a.reduce((s, x) => s + x * x, 0) * b.reduce((s, x) => s + x * x, 0));
   assert.ok(Math.abs(corr) < 0.08, `two rounds with the same public inputs share no noise (correlation ${corr.toFixed(3)})`);
+});
+
+test('distributed DP is charged to the contributor\'s own budget before its masked vector is signed, and refused past it', () => {
+  const c = cast(5, { noiseStd: 10, clipNorm: 10 });
+  const dir = mkdtempSync(join(tmpdir(), 'murmur-secagg-budget-'));
+  const accountant = new ContributorAccountant(join(dir, 'k.privacy.json'), { epsilon: 6, delta: 1e-6 });
+  accountant.charge('secagg:model', { clipNorm: 10, noiseMultiplier: 1 }); // an earlier round: rho 0.5, epsilon 5.76 of 6
+  const p0 = c.participants[0]!;
+  const withBudget = new SecAggParticipant({ keyPath: join(dir, 'k'), author: c.keys[0]!, stream: 'model', round: 7, config: c.config, values: c.values[0]!, shareWaitMs: 1_000, accountant });
+  c.participants[0] = withBudget;
+  assert.throws(() => drive(c), (e: unknown) => e instanceof KernelError && e.code === KernelErrorCode.BudgetExceeded, 'the second round would exceed the budget: refused');
+  assert.equal(withBudget.state.sent.masked, false, 'and its masked vector was never signed');
+  assert.ok(p0 !== withBudget, 'the budgeted participant replaced the first');
 });
