@@ -92,20 +92,26 @@ export class Actors {
   }
 
   /** The registry entry of each feed (oracle keys weigh `honestWeight`, Sybil keys 1), when Sybils take part. */
+  /** The registry entries the run needs (feed weights when Sybils take part; ArbSphere's Graph of Contracts), written by the authority in one doc op. */
   async register(node: MurmurNode): Promise<void> {
-    if (this.sybils.length === 0 || this.s.market === undefined) return;
-    const contributors: Record<string, number> = {};
-    for (const o of this.oracles) contributors[o.c.key] = this.s.honestWeight;
-    for (const x of this.sybils) contributors[x.c.key] = 1;
-    const records = this.s.market.feeds.map((feed, i) => ({
-      kind: 'feed',
-      id: feed,
-      version: 1,
-      timestampMs: Date.now(),
-      nonce: `sim-${i}`,
-      owner: this.authority.key,
-      body: { decimals: -PRICE_EXPONENT, description: `simulated ${feed}`, contributors },
-    }));
+    const records: Record<string, unknown>[] = this.arbsphere?.registryRecords() ?? [];
+    if (this.sybils.length > 0 && this.s.market !== undefined) {
+      const contributors: Record<string, number> = {};
+      for (const o of this.oracles) contributors[o.c.key] = this.s.honestWeight;
+      for (const x of this.sybils) contributors[x.c.key] = 1;
+      records.push(
+        ...this.s.market.feeds.map((feed, i) => ({
+          kind: 'feed',
+          id: feed,
+          version: 1,
+          timestampMs: Date.now(),
+          nonce: `sim-${i}`,
+          owner: this.authority.key,
+          body: { decimals: -PRICE_EXPONENT, description: `simulated ${feed}`, contributors },
+        })),
+      );
+    }
+    if (records.length === 0) return;
     const update = new DocWriter(this.authority.key, null).write((d) => d.getArray(REGISTRY_ARRAY).push(records));
     await this.authority.submit(node, [{ kind: KIND_DOC, body: { doc: REGISTRY_DOC, update } }]);
   }

@@ -178,6 +178,9 @@ export function summarize(f: RunFacts): SimResult {
     summary.rejected_byzantine = f.arbsphere.rejectedByzantine;
     summary.rejected_untyped = f.arbsphere.rejectedUntyped;
     summary.arb_audit_events = f.arbsphere.auditEvents;
+    summary.delta_merge_ms_p50 = f.arbsphere.mergeMs.p50;
+    summary.delta_merge_ms_p99 = f.arbsphere.mergeMs.p99;
+    summary.decisions_traced = f.arbsphere.traced;
   }
   const criteria = evaluate(s.criteria, summary);
   return {

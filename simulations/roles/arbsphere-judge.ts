@@ -12,6 +12,10 @@ export interface ArbSphereVerdict {
   rejectedByzantine: number;
   rejectedUntyped: number;
   auditEvents: number;
+  /** PlanDelta merge latency (signing to the other venue's node holding it), p50 and p99 ms. */
+  mergeMs: { p50: number | null; p99: number | null };
+  /** Every step of the trajectory names two signed plans that every honest node holds. */
+  traced: boolean;
   trajectory: { iteration: number; size: number; u: number }[];
   optimum: number;
 }
@@ -21,6 +25,12 @@ export interface ArbSphereVerdict {
  * the centralized optimum, and a replay of one honest node's store (stopped for it) against the
  * live nodes' decisions.
  */
+function pct(xs: readonly number[], p: number): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
 export async function judgeArbSphere(a: ArbSphere, sim: SimNodes, honest: number[], authorities: string[]): Promise<ArbSphereVerdict> {
   const live = honest.map((i) => sim.nodes[i]).filter((n): n is NonNullable<typeof n> => n !== null && n !== undefined);
   const states = live.map((n) => a.state(n));
@@ -31,7 +41,7 @@ export async function judgeArbSphere(a: ArbSphere, sim: SimNodes, honest: number
   const ignoredByz = first.ignored.filter((x) => x.author === byz).length;
   const refused = Object.values(a.refused).reduce((x, y) => x + y, 0);
   const untyped = (a.refused.error ?? 0) + (a.refused.accepted ?? 0);
-  const liveDecisions = decisionsOf(live[0]!.log);
+  const liveDecisions = decisionsOf(live[0]!.log, live[0]!.registryView());
   const replayed = honest.at(-1)!;
   await sim.stop(replayed);
   const fromStore = await replayStore(sim.dataDir(replayed), authorities);
@@ -45,6 +55,8 @@ export async function judgeArbSphere(a: ArbSphere, sim: SimNodes, honest: number
     rejectedByzantine: refused + ignoredByz,
     rejectedUntyped: untyped,
     auditEvents: liveDecisions.auditEvents,
+    mergeMs: { p50: pct(a.mergeLatencies, 50), p99: pct(a.mergeLatencies, 99) },
+    traced: first.trajectory.every((s) => s.inputs.every((id) => live.every((n) => n.log.has(id)))),
     trajectory: a.trajectory,
     optimum: a.optimum,
   };

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARB_SCALE, ArbType, arbKind, encodeUpdate, KIND_ARB, KIND_AUDIT, type OpInput } from '../../crdt/index.js';
-import { centralizedOptimum, deriveSession, type SessionState } from '../../src/arbsphere/session.js';
+import { ARB_SCHEMA_ID, centralizedOptimum, deriveSession, pairAdapters, type SessionState } from '../../src/arbsphere/session.js';
 import { Venue, type ArbContract, type VenueBook } from '../../src/arbsphere/venue.js';
 import { ContributorAccountant, privatize } from '../../src/contributor/private-delta.js';
 import type { MurmurNode } from '../../src/node.js';
@@ -11,7 +11,7 @@ import type { ArbSphereSpec } from '../scenario.js';
 import { Contributor } from './contributor.js';
 
 const TICK_MS = 50;
-export const ARB_PAIR = 'toyPair:ETH/USD';
+export const ARB_PAIR = 'toyPair:ETH-USD';
 const BOOKS: [VenueBook, VenueBook] = [
   { curvature: 2, price: 100.5 },
   { curvature: 3, price: 101.25 },
@@ -37,6 +37,9 @@ export class ArbSphere {
   readonly refused: Record<string, number> = {};
   byzSent = 0;
   readonly optimum = centralizedOptimum(BOOKS[0], BOOKS[1]);
+  /** Delta-merge latency: from a venue signing a PlanDelta to the other venue's node holding it (ms). */
+  readonly mergeLatencies: number[] = [];
+  private readonly inFlight = new Map<string, { at: number; to: number }>();
   /** Venue A's position and the dual per iteration, as the first venue's node derived them (for the report). */
   trajectory: { iteration: number; size: number; u: number }[] = [];
 
@@ -80,10 +83,25 @@ export class ArbSphere {
   }
 
   state(n: MurmurNode): SessionState {
-    return deriveSession(ARB_PAIR, 1, n.log.state.arbOps(ARB_PAIR, 1));
+    return deriveSession(ARB_PAIR, 1, n.log.state.arbOps(ARB_PAIR, 1), pairAdapters(n.registryView(), ARB_PAIR));
+  }
+
+  /** The pair's Graph of Contracts, written by the registry authority: the schema and the two venues' adapter entries. */
+  registryRecords(): Record<string, unknown>[] {
+    const common = { version: 1, timestampMs: Date.now() };
+    return [
+      { ...common, kind: 'schema', id: ARB_SCHEMA_ID, nonce: 'arb-schema-1', owner: this.venues[0]!.c.key, body: { version: 1, jsonSchema: { description: 'murmur op kind 7 (docs/PROTOCOL.md), schema version 1' } } },
+      ...this.venues.map((v) => ({ ...common, kind: 'adapter', id: `${ARB_PAIR}/${v.venue.name}`, nonce: `arb-adapter-${v.venue.name}`, owner: v.c.key, body: { name: `venue ${v.venue.name}`, version: '1', schema: ARB_SCHEMA_ID } })),
+    ];
   }
 
   private tick(): void {
+    for (const [id, f] of this.inFlight) {
+      if (this.node(f.to)?.log.has(id) === true) {
+        this.mergeLatencies.push(Date.now() - f.at);
+        this.inFlight.delete(id);
+      }
+    }
     for (const [k, v] of this.venues.entries()) {
       const n = this.node(v.node);
       if (n === null || v.c.busy) continue;
@@ -107,7 +125,8 @@ export class ArbSphere {
           ops.push({ kind: KIND_AUDIT, body: { eventType: 'arb-ignored', subject: ig.reason, details: `author ${ig.author}`, refs: [ig.updateId] } });
         }
       }
-      if (ops.length > 0) void v.c.submit(n, ops);
+      const other = this.venues[1 - k]!.node;
+      if (ops.length > 0) void v.c.submit(n, ops, plan === null ? undefined : (id) => void this.inFlight.set(id, { at: Date.now(), to: other }));
     }
   }
 

@@ -29,6 +29,7 @@ export function arbsphere(short: boolean): Record<string, unknown> {
       { metric: 'replay_identical', min: 1 },
       { metric: 'rejected_byzantine', min: 1 },
       { metric: 'rejected_untyped', max: 0 },
+      { metric: 'decisions_traced', min: 1 },
     ],
   };
 }

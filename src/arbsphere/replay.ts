@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Log } from '../../crdt/index.js';
+import { DocViews, Log, RegistryReader, type RegistryView } from '../../crdt/index.js';
 import { UpdateStore } from '../store/update-store.js';
-import { deriveSession, type SessionState } from './session.js';
+import { deriveSession, pairAdapters, type SessionState } from './session.js';
 
 /** Every ArbSphere session's decisions, and the audit log, derived from a log: what replay compares. */
-export function decisionsOf(log: Log): { sessions: SessionState[]; auditEvents: number; digest: string } {
-  const sessions = log.state.arbSessionKeys().map(({ pair, session }) => deriveSession(pair, session, log.state.arbOps(pair, session)));
+export function decisionsOf(log: Log, registry: RegistryView): { sessions: SessionState[]; auditEvents: number; digest: string } {
+  const sessions = log.state.arbSessionKeys().map(({ pair, session }) => deriveSession(pair, session, log.state.arbOps(pair, session), pairAdapters(registry, pair)));
   const audit = log.state.auditLog();
   const h = createHash('sha256').update('murmur/arbsphere/replay/v1\0');
   for (const s of sessions) h.update(s.digest);
@@ -26,7 +26,8 @@ export async function replayStore(dataDir: string, authorities: readonly string[
     // The network's authorities, as the node had them: identity rules (revocations) depend on them.
     const log = new Log({ authorities });
     const report = await store.replay(log, { verify: 'inline' });
-    return { ...decisionsOf(log), updates: log.size, corrupt: report.corrupt.length };
+    const registry = new RegistryReader(log, new DocViews(log.state)).view(new Set(authorities));
+    return { ...decisionsOf(log, registry), updates: log.size, corrupt: report.corrupt.length };
   } finally {
     await store.close();
   }

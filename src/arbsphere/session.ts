@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ArbType, type ArbPlan, type ArbProblem, type ArbView } from '../../crdt/index.js';
+import { ArbType, type ArbPlan, type ArbProblem, type ArbView, type RegistryView } from '../../crdt/index.js';
 
 /**
  * An ArbSphere session (docs/ARBSPHERE.md): two venues hedging one pair by exchange ADMM (Boyd et
@@ -17,6 +17,25 @@ export enum ArbIgnored {
   AfterStop = 'after-stop',
   ContractMismatch = 'contract-mismatch',
   ExtraVenue = 'extra-venue',
+  /** The pair has registered adapters (its Graph of Contracts) and this venue is not one of them. */
+  UnregisteredAdapter = 'unregistered-adapter',
+}
+
+/** The schema id a registered ArbSphere adapter must declare. */
+export const ARB_SCHEMA_ID = 'arbsphere-v1';
+
+/**
+ * The pair's Graph of Contracts from the registry: adapter entries `<pair>/<venue>` declaring
+ * schema ARB_SCHEMA_ID, venue -> owner key. Empty when the pair registers none (then the first two
+ * Problem ops name the venues).
+ */
+export function pairAdapters(view: RegistryView, pair: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of view.entries) {
+    if (e.kind !== 'adapter' || !e.id.startsWith(`${pair}/`) || e.body.schema !== ARB_SCHEMA_ID) continue;
+    out.set(e.id.slice(pair.length + 1), e.owner);
+  }
+  return out;
 }
 
 export interface DualStep {
@@ -25,6 +44,8 @@ export interface DualStep {
   readonly sizes: readonly [string, string];
   readonly mean: string;
   readonly u: string;
+  /** The signed PlanDeltas this step is derived from (update ids, venues sorted by name): every decision traces to its inputs. */
+  readonly inputs: readonly [string, string];
 }
 
 export interface SessionState {
@@ -41,7 +62,7 @@ export interface SessionState {
 
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 
-export function deriveSession(pair: string, session: number, opsIn: readonly ArbView[]): SessionState {
+export function deriveSession(pair: string, session: number, opsIn: readonly ArbView[], adapters: ReadonlyMap<string, string> = new Map()): SessionState {
   const ops = [...opsIn].sort((a, b) => (a.updateId < b.updateId ? -1 : a.updateId > b.updateId ? 1 : a.index - b.index));
   const ignored: { updateId: string; author: string; reason: ArbIgnored }[] = [];
   const skip = (o: ArbView, reason: ArbIgnored): void => void ignored.push({ updateId: o.updateId, author: o.author, reason });
@@ -58,7 +79,10 @@ export function deriveSession(pair: string, session: number, opsIn: readonly Arb
   const problems = new Map<string, ArbView & ArbProblem>();
   for (const o of fresh) {
     if (o.type !== ArbType.Problem) continue;
-    if (problems.has(o.venue)) skip(o, ArbIgnored.Stale);
+    const registered = adapters.get(o.venue);
+    if (adapters.size > 0 && registered === undefined) skip(o, ArbIgnored.UnregisteredAdapter);
+    else if (registered !== undefined && registered !== o.author) skip(o, ArbIgnored.NotTheVenue);
+    else if (problems.has(o.venue)) skip(o, ArbIgnored.Stale);
     else if (problems.size >= 2) skip(o, ArbIgnored.ExtraVenue);
     else problems.set(o.venue, o as ArbView & ArbProblem);
   }
@@ -92,7 +116,7 @@ export function deriveSession(pair: string, session: number, opsIn: readonly Arb
       if (a === undefined || b === undefined) break;
       const mean = (BigInt(a.size) + BigInt(b.size)) / 2n; // truncated toward zero: the same on every node
       u += mean;
-      trajectory.push({ iteration: k, sizes: [String(a.size), String(b.size)], mean: String(mean), u: String(u) });
+      trajectory.push({ iteration: k, sizes: [String(a.size), String(b.size)], mean: String(mean), u: String(u), inputs: [a.updateId, b.updateId] });
       if (abs(mean) <= BigInt(contract.epsilon) || k === contract.maxIterations) {
         status = abs(mean) <= BigInt(contract.epsilon) ? 'converged' : 'cap-reached';
         stopAt = k;

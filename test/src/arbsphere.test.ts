@@ -61,3 +61,18 @@ test('ArbSphere: stale, impersonating, replayed and out-of-contract messages are
   const mismatch = [view('a'.repeat(64), { ...new Venue('A', books[0], PAIR, 1, contract).problem() }, 0), view('b'.repeat(64), { ...new Venue('B', books[1], PAIR, 1, { ...contract, rhoMilli: 1 }).problem() }, 0)];
   assert.equal(deriveSession(PAIR, 1, mismatch).status, 'contract-mismatch', 'venues that disagree on the contract do not run');
 });
+
+test('ArbSphere: with a Graph of Contracts in the registry, only the registered adapters are the pair\'s venues', () => {
+  const [ka, kb, kx] = ['a'.repeat(64), 'b'.repeat(64), 'f'.repeat(64)];
+  const adapters = new Map([['A', ka], ['B', kb]]);
+  const ops = [
+    view(kx, new Venue('A', books[0], PAIR, 1, contract).problem(), 0), // someone else claims venue A first
+    view(kx, { ...new Venue('C', books[0], PAIR, 1, contract).problem(), nonce: 2 }, 1), // a venue the contracts do not name
+    view(ka, new Venue('A', books[0], PAIR, 1, contract).problem(), 2),
+    view(kb, new Venue('B', books[1], PAIR, 1, contract).problem(), 3),
+  ];
+  const s = deriveSession(PAIR, 1, ops, adapters);
+  assert.deepEqual(s.venues, [{ venue: 'A', key: ka }, { venue: 'B', key: kb }], 'the registered adapters are the venues');
+  assert.deepEqual(new Set(s.ignored.map((x) => x.reason)), new Set([ArbIgnored.NotTheVenue, ArbIgnored.UnregisteredAdapter]), 'the impostor and the stranger are ignored, typed');
+  assert.equal(s.status, 'running');
+});
