@@ -181,6 +181,7 @@ export function summarize(f: RunFacts): SimResult {
     summary.delta_merge_ms_p50 = f.arbsphere.mergeMs.p50;
     summary.delta_merge_ms_p99 = f.arbsphere.mergeMs.p99;
     summary.decisions_traced = f.arbsphere.traced;
+    summary.adapters_conformant = f.arbsphere.conformant;
   }
   const criteria = evaluate(s.criteria, summary);
   return {

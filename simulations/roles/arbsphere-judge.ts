@@ -1,5 +1,7 @@
 import { ARB_SCALE } from '../../crdt/index.js';
 import { decisionsOf, replayStore } from '../../src/arbsphere/replay.js';
+import { conformance } from '../../src/arbsphere/conformance.js';
+import { ARB_PAIR } from './arbsphere.js';
 import type { SimNodes } from '../sim-nodes.js';
 import type { ArbSphere } from './arbsphere.js';
 
@@ -16,6 +18,8 @@ export interface ArbSphereVerdict {
   mergeMs: { p50: number | null; p99: number | null };
   /** Every step of the trajectory names two signed plans that every honest node holds. */
   traced: boolean;
+  /** Both venues pass the conformance harness (src/arbsphere/conformance.ts) on the first honest node. */
+  conformant: boolean;
   trajectory: { iteration: number; size: number; u: number }[];
   optimum: number;
 }
@@ -57,6 +61,7 @@ export async function judgeArbSphere(a: ArbSphere, sim: SimNodes, honest: number
     auditEvents: liveDecisions.auditEvents,
     mergeMs: { p50: pct(a.mergeLatencies, 50), p99: pct(a.mergeLatencies, 99) },
     traced: first.trajectory.every((s) => s.inputs.every((id) => live.every((n) => n.log.has(id)))),
+    conformant: first.venues.length === 2 && first.venues.every((v) => conformance(first, live[0]!.log.state.arbOps(ARB_PAIR, 1), v.venue, (x, y) => live[0]!.log.isAncestor(x, y)).pass),
     trajectory: a.trajectory,
     optimum: a.optimum,
   };

@@ -30,6 +30,7 @@ export function arbsphere(short: boolean): Record<string, unknown> {
       { metric: 'rejected_byzantine', min: 1 },
       { metric: 'rejected_untyped', max: 0 },
       { metric: 'decisions_traced', min: 1 },
+      { metric: 'adapters_conformant', min: 1 },
     ],
   };
 }

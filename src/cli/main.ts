@@ -210,6 +210,16 @@ async function main(argv: string[]): Promise<number> {
       print(await resend(apiTarget(values), values.key, new Author(loadKeyFile(values.key).signer)));
       return 0;
     }
+    case 'conformance': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { ...API_FLAGS, pair: { type: 'string' }, session: { type: 'string' }, venue: { type: 'string' } } });
+      if (values.pair === undefined) throw new ConfigError('--pair', 'the pair (murmur help conformance)');
+      const session = values.session ?? '1';
+      if (!/^\d+$/.test(session)) throw new ConfigError('--session', 'an integer >= 0', session);
+      const body = (await getJson(apiTarget(values), `/v1/arbsphere?pair=${encodeURIComponent(values.pair)}&session=${session}`)) as { conformance: { venue: string; pass: boolean }[] };
+      const judged = body.conformance.filter((c) => values.venue === undefined || c.venue === values.venue);
+      print(judged);
+      return judged.length > 0 && judged.every((c) => c.pass) ? 0 : 1;
+    }
     case 'replay': {
       const { values } = parseArgs({ args: rest, strict: true, options: { 'data-dir': { type: 'string' }, config: { type: 'string' } } });
       const config = resolveConfig(values.config !== undefined ? readConfigFile(values.config) : {});

@@ -15,6 +15,9 @@ export const USAGE = `usage: murmur <command> [flags]
                 [--source S]... [--api URL]             sign attestations locally and submit them
   resend        --key F [--api URL]                     resend the key's unacknowledged updates (same bytes) to a node
   verify-store  [--data-dir D]                          replay the store and print its digest
+  conformance   --pair P [--session N] [--venue V] [--api URL]
+                                                        the ArbSphere conformance checks of a session's venues
+                                                        (exit 1 when one fails)
   replay        [--data-dir D] [--config F]             re-derive every ArbSphere plan and dual and the audit log
                                                         from a stopped node's store; print the decisions' digest
   backup        DIR [--api URL]                         a consistent copy of a running node's store (GET /v1/backup)

@@ -1,3 +1,5 @@
+import { deriveSession, pairAdapters } from '../arbsphere/session.js';
+import { conformance as arbConformance } from '../arbsphere/conformance.js';
 import { MAX_UPDATE_BYTES, formatDecimal, fromHex, MurmurArgumentError, type AttestationView } from '../../crdt/index.js';
 import * as Y from 'yjs';
 import type { ApiHost } from './api-host.js';
@@ -173,6 +175,15 @@ export function readRoutes(node: ApiHost, path: string, q: URLSearchParams): Rep
     const { items, ...rest } = page(q, log.evidence());
     // Client-id collisions are few (each costs its maker 2^52 work) and are listed whole.
     return { status: 200, body: { ...rest, evidence: items, clientIdCollisions: log.clientIdCollisions() } };
+  }
+  if (path === '/v1/arbsphere') {
+    const pair = q.get('pair');
+    if (pair === null) throw new ApiError(400, ApiErrorCode.BadRequest, 'pair: required (for example pair=toyPair:ETH-USD)');
+    const session = intParam(q, 'session', 1);
+    const ops = log.state.arbOps(pair, session);
+    const state = deriveSession(pair, session, ops, pairAdapters(node.registryView(), pair));
+    const conformance = state.venues.map((v) => arbConformance(state, ops, v.venue, (a, b) => log.isAncestor(a, b)));
+    return { status: 200, body: { state, conformance } };
   }
   const ident = /^\/v1\/identities\/([^/]+)$/.exec(path);
   if (ident !== null) {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { ARB_SCALE, arbKind, ArbType, DecodeError, RejectCode, type ArbOp, type ArbView } from '../../crdt/index.js';
 import { ArbIgnored, centralizedOptimum, deriveSession } from '../../src/arbsphere/session.js';
 import { Venue } from '../../src/arbsphere/venue.js';
+import { conformance } from '../../src/arbsphere/conformance.js';
 
 const PAIR = 'toyPair:TEST';
 const books = [{ curvature: 2, price: 100.5 }, { curvature: 3, price: 101.25 }] as const;
@@ -75,4 +76,19 @@ test('ArbSphere: with a Graph of Contracts in the registry, only the registered 
   assert.deepEqual(s.venues, [{ venue: 'A', key: ka }, { venue: 'B', key: kb }], 'the registered adapters are the venues');
   assert.deepEqual(new Set(s.ignored.map((x) => x.reason)), new Set([ArbIgnored.NotTheVenue, ArbIgnored.UnregisteredAdapter]), 'the impostor and the stranger are ignored, typed');
   assert.equal(s.status, 'running');
+});
+
+test('ArbSphere conformance: honest venues pass; an adapter that solves without seeing the other venue\'s plan fails, saying where', () => {
+  const ops = play();
+  const s = deriveSession(PAIR, 1, ops);
+  const order = new Map(ops.map((o, i) => [o.updateId, i]));
+  const before = (a: string, b: string) => order.get(a)! < order.get(b)!;
+  for (const v of ['A', 'B']) {
+    const c = conformance(s, ops, v, before);
+    assert.ok(c.pass, `venue ${v} conforms: ${JSON.stringify(c.checks.filter((x) => !x.pass))}`);
+  }
+  const blind = conformance(s, ops, 'A', () => false);
+  assert.equal(blind.pass, false, 'a venue whose plans never saw the other venue\'s fails');
+  assert.match(blind.checks.find((x) => !x.pass)!.name, /other venue's last plan/);
+  assert.equal(conformance(s, ops, 'Z', before).pass, false, 'a venue with no counted Problem op fails');
 });
