@@ -97,12 +97,15 @@ export class MurmurNode implements ApiHost {
   feedWeights(feed: string): (feed: string, author: string) => number {
     const weights = feedWeights(this.registryView(), feed);
     if (weights === null) return () => 1;
+    // Asked several times per input (filter, sort): the chain walk is done once per author.
+    const memo = new Map<string, number>();
     return (_feed, author) => {
-      for (const k of this.log.identities.chainOf(author)) {
-        const w = weights.get(k);
-        if (w !== undefined) return w;
+      let w = memo.get(author);
+      if (w === undefined) {
+        w = this.log.identities.chainOf(author).map((k) => weights.get(k)).find((x) => x !== undefined) ?? 0;
+        memo.set(author, w);
       }
-      return 0;
+      return w;
     };
   }
 

@@ -42,11 +42,11 @@ export function applyMasks(acc: Int32Array, masks: readonly Mask[], offset: numb
   const simd = ringSimd(2 * MASK_CHUNK_BYTES + 16);
   const ciphers: Cipher[] = masks.map((m) => createCipheriv('aes-128-ctr', m.seed.subarray(0, 16), counterIv(m.seed, Math.floor(offset / 4))));
   let skip = (offset % 4) * 4; // key-stream bytes before `offset` in its first block
+  const words = new Int32Array(simd.memory.buffer, 0, CHUNK_WORDS);
+  const bytes = new Uint8Array(simd.memory.buffer, MASK_CHUNK_BYTES, MASK_CHUNK_BYTES + 16);
   for (let k = 0; k < acc.length; k += CHUNK_WORDS) {
     const n = Math.min(CHUNK_WORDS, acc.length - k);
     const padded = Math.ceil((n * 4) / 16) * 16;
-    const words = new Int32Array(simd.memory.buffer, 0, CHUNK_WORDS);
-    const bytes = new Uint8Array(simd.memory.buffer, MASK_CHUNK_BYTES, MASK_CHUNK_BYTES + 16);
     words.set(acc.subarray(k, k + n));
     masks.forEach((m, j) => {
       const ks = ciphers[j]!.update(ZEROS.subarray(0, n * 4 + skip));
@@ -89,9 +89,4 @@ export function addRings(acc: Int32Array, parts: readonly RingPart[]): void {
     }
     acc.set(words.subarray(0, end - k), k);
   }
-}
-
-/** acc += v at coordinate `at`, mod 2^32. */
-export function addRing(acc: Int32Array, v: Int32Array, at = 0): void {
-  addRings(acc, [{ words: v, at }]);
 }

@@ -26,7 +26,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class KeyRotations {
   readonly rotators: Rotator[];
   private readonly timers: NodeJS.Timeout[] = [];
-  private t0 = 0;
   private thief: { author: Author; node: number } | null = null;
   /** The stolen key, its cut-off (update id and seq), and the revocation's id once signed. */
   stolen: { key: string; cutoff: string; cutoffSeq: number; revocation: string | null } | null = null;
@@ -54,7 +53,6 @@ export class KeyRotations {
   }
 
   start(): void {
-    this.t0 = Date.now();
     const at = (ms: number, fn: () => Promise<void>): void => void this.timers.push(setTimeout(() => void fn().catch(() => undefined), ms));
     this.timers.push(setInterval(() => this.tick(), this.spec.intervalMs));
     this.timers.push(setInterval(() => void this.rotateAll(), this.spec.rotateEveryMs));
@@ -155,9 +153,5 @@ export class KeyRotations {
   /** Every identity's view, as one comparable string (for agreement across nodes). */
   identities(n: MurmurNode): string {
     return JSON.stringify(this.rotators.map((r) => n.log.identity(r.keys[0]!)));
-  }
-
-  get elapsed(): number {
-    return Date.now() - this.t0;
   }
 }

@@ -8,6 +8,7 @@
 import { tcp } from '@libp2p/tcp';
 import { readConfigFile, resolveConfig } from '../../src/config.js';
 import { MurmurNode } from '../../src/node.js';
+import { exitOnSignals } from '../../src/shutdown.js';
 import { conditioned } from '../link.js';
 import { Prng } from '../rng.js';
 
@@ -20,14 +21,4 @@ const node = await MurmurNode.start({
   ...(shape.latencyMs > 0 || shape.jitterMs > 0 ? { networkHooks: { transports: [conditioned(tcp(), shape, new Prng(Number(seed)), counters)] } } : {}),
 });
 console.log(JSON.stringify({ ready: true, peerId: node.peerId, api: node.apiUrl }));
-let stopping = false;
-const stop = (): void => {
-  if (stopping) return;
-  stopping = true;
-  node.stop().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+exitOnSignals(node);

@@ -7,8 +7,11 @@ import { aggregateDigest } from './digest.js';
 
 /** Rounds whose unmasked sums a node keeps computed (each up to 64 MiB at the largest dimension). */
 export const SECAGG_CACHE_ROUNDS = 4;
-/** Largest public round view (GET /v1/secagg) in bytes of update hex: 1 024 members' keys, shares and reveals fit. */
+/** Largest public round view (GET /v1/secagg): bytes of update hex plus masked-slice summaries; 1 024 members' keys, shares and reveals fit. */
 export const SECAGG_VIEW_MAX_BYTES = 48 * 1024 * 1024;
+
+/** JSON bytes of one masked-slice summary in the view, without its `included` list (an upper bound). */
+const MASKED_SUMMARY_BYTES = 256;
 
 export type SecAggRule = 'sum' | 'mean';
 
@@ -29,19 +32,19 @@ function fingerprint(ops: readonly SecAggView[]): string {
  * (src/secagg/unmask.ts); this caches it per round until the ops change.
  */
 export class SecAggAggregates {
-  private readonly cache = new Map<string, { fp: string; out: ReturnType<typeof secureSum> }>();
+  private readonly cache = new Map<string, { fp: string; out: ReturnType<typeof secureSum> & { state: ReturnType<typeof roundState> } }>();
 
   compute(stream: string, round: number, ops: readonly SecAggView[]): ReturnType<typeof secureSum> & { state: ReturnType<typeof roundState> } {
-    const state = roundState(stream, round, ops);
     const key = `${stream}\u0000${round}`;
     const fp = fingerprint(ops);
     const hit = this.cache.get(key);
-    if (hit !== undefined && hit.fp === fp) return { ...hit.out, state };
-    const out = secureSum(state);
+    if (hit !== undefined && hit.fp === fp) return hit.out;
+    const state = roundState(stream, round, ops);
+    const out = { ...secureSum(state), state };
     this.cache.delete(key);
     this.cache.set(key, { fp, out });
     while (this.cache.size > SECAGG_CACHE_ROUNDS) this.cache.delete(this.cache.keys().next().value!);
-    return { ...out, state };
+    return out;
   }
 
   /** The response body for a complete round: the sum (or mean), its provenance and digest. */
@@ -92,5 +95,7 @@ export function roundView(log: Log, stream: string, round: number): { updates: s
     updates.push(toHex(b));
   }
   const masked = ops.flatMap((o) => (o.type === SecAggType.Masked ? [{ updateId: o.updateId, author: o.author, roster: o.roster, included: o.included, offset: o.offset, count: o.count }] : []));
+  // Masked summaries count toward the bound too (anyone may sign slices for a round).
+  bytes += masked.reduce((a, m) => a + MASKED_SUMMARY_BYTES + 4 * m.included.length, 0);
   return { updates, masked, bytes };
 }

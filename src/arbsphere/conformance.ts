@@ -26,7 +26,7 @@ export function conformance(state: SessionState, ops: readonly ArbView[], venue:
   if (me === undefined) return { venue, pass: false, checks };
   const mine = ops.filter((o) => o.author === me.key);
   const ignored = state.ignored.filter((x) => x.author === me.key);
-  add('no op ignored', ignored.length === 0, ignored.length === 0 ? `${mine.length} ops, all counted` : ignored.map((x) => `${x.updateId.slice(0, 12)}: ${x.reason}`).join(', '));
+  add('no op ignored', ignored.length === 0, ignored.length === 0 ? `${mine.length} ops, all counted` : `${ignored.length} ignored: ${ignored.slice(0, 16).map((x) => `${x.updateId.slice(0, 12)}: ${x.reason}`).join(', ')}`);
   const plans = mine.filter((o) => o.type === ArbType.Plan).sort((a, b) => (a.type === ArbType.Plan && b.type === ArbType.Plan ? a.iteration - b.iteration : 0));
   const iterations = plans.map((p) => (p.type === ArbType.Plan ? p.iteration : 0));
   add('one plan per iteration, in order', iterations.every((k, i) => k === i + 1), `iterations ${iterations.length === 0 ? 'none' : `1..${iterations.at(-1)}`}`);

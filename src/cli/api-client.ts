@@ -14,6 +14,17 @@ export class ApiCallError extends Error {
   }
 }
 
+/** The node's API did not answer (refused, reset, timed out): nothing was learned, so a retry is safe. */
+export class ApiUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    cause: string,
+  ) {
+    super(`cannot reach the node API at ${url}: ${cause}`);
+    this.name = 'ApiUnreachableError';
+  }
+}
+
 /** A node's API: its base URL and, where the node sets `apiTokenFile`, the bearer token its writes need. */
 export interface ApiTarget {
   url: string;
@@ -27,7 +38,7 @@ async function call(api: ApiTarget, path: string, init: RequestInit = {}): Promi
   try {
     res = await fetch(new URL(path, api.url), { ...init, headers, signal: AbortSignal.timeout(CLI_API_TIMEOUT_MS) });
   } catch (err) {
-    throw new Error(`cannot reach the node API at ${api.url}: ${(err as Error).message}`);
+    throw new ApiUnreachableError(api.url, (err as Error).message);
   }
   const text = await res.text();
   let body: unknown = text;

@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG, configTemplate, readConfigFile, resolveConfig } from '.
 import { ConfigError } from '../errors.js';
 import { generateKeyFile, generateTokenFile, loadKeyFile, loadTokenFile } from '../keys.js';
 import { MurmurNode } from '../node.js';
+import { exitOnSignals } from '../shutdown.js';
 import { UpdateStore } from '../store/update-store.js';
 import { ApiCallError, getJson, resend, type ApiTarget } from './api-client.js';
 import { attest } from './attest.js';
@@ -71,21 +72,7 @@ async function start(argv: string[]): Promise<void> {
   for (const a of node.network.multiaddrs()) print(`  listening  ${a}`);
   print(`  api        ${node.apiUrl}`);
   print(`  data       ${config.dataDir} (${node.log.size} updates, digest ${node.log.digest()})`);
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    node.logger.info({ signal }, 'shutting down');
-    node.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        node.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  exitOnSignals(node);
 }
 
 async function verifyStore(argv: string[]): Promise<number> {

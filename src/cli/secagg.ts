@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { Author, configProblem, decodeUpdate, fromHex, KIND_SECAGG, SecAggType, secaggKind, toHex, verifyStrict, type SecAggConfig, type SecAggView } from '../../crdt/index.js';
+import { Author, configProblem, decodeUpdate, fromHex, KIND_SECAGG, SecAggType, secaggKind, toHex, verifyStrict, type OpInput, type SecAggConfig, type SecAggView } from '../../crdt/index.js';
 import { ConfigError } from '../errors.js';
 import { ContributorAccountant } from '../contributor/private-delta.js';
 import { loadKeyFile } from '../keys.js';
 import { SecAggCoordinator } from '../secagg/coordinator.js';
 import { SecAggParticipant } from '../secagg/participant.js';
 import { roundState, type RoundState } from '../secagg/round.js';
-import { ApiCallError, getJson, signAndSubmit, type ApiTarget } from './api-client.js';
+import { ApiCallError, ApiUnreachableError, getJson, signAndSubmit, type ApiTarget } from './api-client.js';
 
 /** Pause between two looks at the round. */
 export const SECAGG_POLL_MS = 200;
@@ -42,6 +42,30 @@ export async function fetchRound(api: ApiTarget, stream: string, round: number):
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Signs and submits the queued updates in order, removing each once it is journaled and sent;
+ * returns how many went out. A transient failure leaves the rest queued for the next try.
+ */
+async function drain(a: { api: ApiTarget; key: string }, author: Author, unsent: OpInput[][]): Promise<number> {
+  let n = 0;
+  try {
+    while (unsent.length > 0) {
+      await signAndSubmit(a.api, a.key, author, unsent[0]!, Date.now(), MAX_DEPS);
+      unsent.shift();
+      n++;
+    }
+  } catch (err) {
+    if (!transient(err)) throw err;
+  }
+  return n;
+}
+
+/** A failure worth retrying: the node unreachable, busy (429) or failing (5xx); not a refusal or a bad key. */
+function transient(err: unknown): boolean {
+  if (err instanceof ApiCallError) return err.status === 429 || err.status >= 500;
+  return err instanceof ApiUnreachableError;
+}
+
 export interface JoinArgs {
   key: string;
   api: ApiTarget;
@@ -64,16 +88,23 @@ export async function joinRound(a: JoinArgs): Promise<{ stream: string; round: n
   const deadline = Date.now() + a.timeoutMs;
   let waiting: string | null = null;
   let signed = 0;
-  while (!p.done && Date.now() < deadline) {
-    const out = p.step(await fetchRound(a.api, a.stream, a.round), Date.now());
-    waiting = out.waiting;
-    for (const ops of out.updates) {
-      await signAndSubmit(a.api, a.key, author, ops, Date.now(), MAX_DEPS);
-      signed++;
+  // The participant records each stage as done before returning its ops (it never makes a stage
+  // twice), so ops not yet signed are kept here and retried while the node is unreachable.
+  const unsent: OpInput[][] = [];
+  while ((!p.done || unsent.length > 0) && Date.now() < deadline) {
+    if (unsent.length === 0) {
+      const view = await fetchRound(a.api, a.stream, a.round).catch((err: unknown) => (transient(err) ? null : Promise.reject(err)));
+      const out = view === null ? null : p.step(view, Date.now());
+      if (out !== null) {
+        waiting = out.waiting;
+        unsent.push(...out.updates);
+      }
     }
-    if (out.updates.length === 0) await sleep(SECAGG_POLL_MS);
+    signed += await drain(a, author, unsent);
+    if (unsent.length > 0 || !p.done) await sleep(SECAGG_POLL_MS);
   }
-  return { stream: a.stream, round: a.round, done: p.done, waiting: p.done ? null : waiting, roster: p.state.roster, close: p.state.close, signed };
+  const done = p.done && unsent.length === 0;
+  return { stream: a.stream, round: a.round, done, waiting: done ? null : waiting, roster: p.state.roster, close: p.state.close, signed };
 }
 
 export interface CoordinateArgs extends Omit<JoinArgs, 'values' | 'shareWaitMs'> {
@@ -91,11 +122,15 @@ export async function coordinateRound(a: CoordinateArgs): Promise<unknown> {
   const deadline = Date.now() + a.timeoutMs;
   const path = `/v1/aggregates/secagg?stream=${encodeURIComponent(a.stream)}&round=${a.round}&rule=mean`;
   let last: unknown = null;
+  // As for members: the coordinator records a roster or close as made before it is signed, so those not yet sent wait here.
+  const unsent: OpInput[][] = [];
   while (Date.now() < deadline) {
-    const out = c.step(await fetchRound(a.api, a.stream, a.round), Date.now());
-    for (const ops of out.updates) await signAndSubmit(a.api, a.key, author, ops, Date.now(), MAX_DEPS);
-    if (out.status === 'failed') return { status: 'failed', reason: c.failure };
-    if (out.status === 'closed') {
+    const view = await fetchRound(a.api, a.stream, a.round).catch((err: unknown) => (transient(err) ? null : Promise.reject(err)));
+    const out = view === null ? null : c.step(view, Date.now());
+    unsent.push(...(out?.updates ?? []));
+    await drain(a, author, unsent);
+    if (out?.status === 'failed') return { status: 'failed', reason: c.failure };
+    if (out?.status === 'closed' && unsent.length === 0) {
       try {
         const sum = (await getJson(a.api, path)) as Record<string, unknown>;
         return { status: 'complete', ...sum, valuesF32Base64: undefined };

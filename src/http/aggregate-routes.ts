@@ -6,6 +6,8 @@ import type { ApiHost } from './api-host.js';
 import { ApiError, ApiErrorCode, aboveHorizon } from './api-error.js';
 import type { Reply } from './routes.js';
 
+/** Entries of each list a 409 secagg-incomplete answer carries (the totals say how many there are). */
+export const SECAGG_DETAIL_MAX = 64;
 /** Aggregations computed at once; more get 503 (each may hold a kernel run of up to 1 GiB). */
 export const AGGREGATE_MAX_CONCURRENT = 2;
 
@@ -93,9 +95,13 @@ export class AggregateRoutes {
     if (out.result === null) {
       throw new ApiError(409, ApiErrorCode.SecAggIncomplete, `${stream} round ${round} has no secure sum: ${out.reason}`, {
         reason: out.reason,
-        failures: out.failures,
-        rejectedRosters: out.state.rejectedRosters,
-        ignored: out.state.ignored.slice(0, 64),
+        // Anyone may sign rosters and ops for a round: each list is cut to its first SECAGG_DETAIL_MAX, with its total.
+        failures: out.failures.slice(0, SECAGG_DETAIL_MAX),
+        failuresTotal: out.failures.length,
+        rejectedRosters: out.state.rejectedRosters.slice(0, SECAGG_DETAIL_MAX),
+        rejectedRostersTotal: out.state.rejectedRosters.length,
+        ignored: out.state.ignored.slice(0, SECAGG_DETAIL_MAX),
+        ignoredTotal: out.state.ignored.length,
       });
     }
     return { status: 200, body: this.secagg.body(stream, round, rule, out.result, out.state) };

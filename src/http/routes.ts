@@ -183,7 +183,8 @@ export function readRoutes(node: ApiHost, path: string, q: URLSearchParams): Rep
     const ops = log.state.arbOps(pair, session);
     const state = deriveSession(pair, session, ops, pairAdapters(node.registryView(), pair));
     const conformance = state.venues.map((v) => arbConformance(state, ops, v.venue, (a, b) => log.isAncestor(a, b)));
-    return { status: 200, body: { state, conformance } };
+    // Anyone may sign ops for a session: the ignored list is cut to API_MAX_LIMIT, with its total.
+    return { status: 200, body: { state: { ...state, ignored: state.ignored.slice(0, API_MAX_LIMIT), ignoredTotal: state.ignored.length }, conformance } };
   }
   const ident = /^\/v1\/identities\/([^/]+)$/.exec(path);
   if (ident !== null) {
@@ -193,7 +194,9 @@ export function readRoutes(node: ApiHost, path: string, q: URLSearchParams): Rep
       if (err instanceof MurmurArgumentError) throw new ApiError(400, ApiErrorCode.BadRequest, err.message);
       throw err;
     }
-    return { status: 200, body: log.identity(ident[1]!) };
+    // Anyone may sign (void) revocations naming a key: both lists are cut to API_MAX_LIMIT, with their totals.
+    const id = log.identity(ident[1]!);
+    return { status: 200, body: { ...id, revocations: id.revocations.slice(0, API_MAX_LIMIT), revocationsTotal: id.revocations.length, successions: id.successions.slice(0, API_MAX_LIMIT), successionsTotal: id.successions.length } };
   }
   const heads = /^\/v1\/authors\/([^/]+)\/heads$/.exec(path);
   if (heads !== null) {
