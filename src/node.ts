@@ -135,11 +135,13 @@ export class MurmurNode implements ApiHost {
       else node.logger.warn('store writes work again: accepting writes');
     });
     try {
-      // Signatures are checked on replay (the pool), unless the operator trusts the store.
-      node.replay = await store.replay(node.log, { verify: config.trustStoreOnStart ? 'trust' : { verifier: (u) => node.ingest.preverify(u) } });
+      // Signatures are checked on replay (the pool), unless the operator trusts the store. The
+      // state-digest elements are computed here (VerifierPool.verify: replay is bound by the workers).
+      node.replay = await store.replay(node.log, { verify: config.trustStoreOnStart ? 'trust' : { verifier: (u) => node.ingest.preverify(u, { elements: false }) } });
       for (const c of node.replay.corrupt) logger.error({ key: c.key, reason: c.reason }, 'corrupt store record skipped');
       if (node.replay.engineError !== null) logger.error({ err: node.replay.engineError }, 'store scan stopped early');
       node.log.trimToSize();
+      if (opts.verifier === undefined) await node.verifier.recycle(); // replay's peak, given back
       node.retention.start(); // before anything is served: the replayed state is compacted first
       node.network = await MurmurNetwork.create(
         {

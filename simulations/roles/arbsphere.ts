@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ARB_SCALE, ArbType, arbKind, encodeUpdate, KIND_ARB, KIND_AUDIT, type OpInput } from '../../crdt/index.js';
 import { ARB_SCHEMA_ID, centralizedOptimum, deriveSession, pairAdapters, type SessionState } from '../../src/arbsphere/session.js';
 import { Venue, type ArbContract, type VenueBook } from '../../src/arbsphere/venue.js';
-import { ContributorAccountant, privatize } from '../../src/contributor/private-delta.js';
+import { ContributorAccountant } from '../../src/contributor/private-delta.js';
 import type { MurmurNode } from '../../src/node.js';
 import type { Prng } from '../rng.js';
 import type { ArbSphereSpec } from '../scenario.js';
@@ -111,12 +111,8 @@ export class ArbSphere {
       const ops: OpInput[] = [];
       if (plan !== null) {
         ops.push({ kind: KIND_ARB, body: plan });
-        if (plan.iteration % 10 === 1) {
-          // SharedSignals: the venue's price delta to the mid, noised at the venue, charged to its own budget.
-          const noised = privatize(Float32Array.of(BOOKS[k]!.price - 100.875), SIGNAL_PRIVACY);
-          v.accountant.charge(`${ARB_PAIR}:signals`, SIGNAL_PRIVACY);
-          ops.push({ kind: KIND_ARB, body: { type: ArbType.Signals, pair: ARB_PAIR, session: 1, nonce: v.venue.nextNonce(), venue: v.venue.name, iteration: plan.iteration, values: [Math.round(noised.values[0]! * 1e6)], clipNorm: 1, noiseMultiplier: 1 } });
-        }
+        // SharedSignals: the venue's price delta to the mid, noised at the venue, charged to its own budget.
+        if (plan.iteration % 10 === 1) ops.push({ kind: KIND_ARB, body: v.venue.signals(plan.iteration, [BOOKS[k]!.price - 100.875], SIGNAL_PRIVACY, v.accountant) });
       }
       if (k === 0) {
         for (const ig of s.ignored) {

@@ -140,3 +140,28 @@ export async function signAndSubmit(
     journal.release();
   }
 }
+
+/**
+ * Signs and submits the queued updates in order (signAndSubmit), removing each once it is
+ * journaled and sent; returns how many went out. A transient failure (isTransient) leaves the rest
+ * queued for the next try; any other failure throws.
+ */
+export async function drainQueued(api: ApiTarget, keyPath: string, author: Author, unsent: (readonly OpInput[])[], maxDeps: number): Promise<number> {
+  let n = 0;
+  try {
+    while (unsent.length > 0) {
+      await signAndSubmit(api, keyPath, author, unsent[0]!, Date.now(), maxDeps);
+      unsent.shift();
+      n++;
+    }
+  } catch (err) {
+    if (!isTransient(err)) throw err;
+  }
+  return n;
+}
+
+/** A failure worth retrying: the node unreachable, busy (429) or failing (5xx); not a refusal or a bad key. */
+export function isTransient(err: unknown): boolean {
+  if (err instanceof ApiCallError) return err.status === 429 || err.status >= 500;
+  return err instanceof ApiUnreachableError;
+}

@@ -13,6 +13,7 @@ import { attest } from './attest.js';
 import { registrySet } from './registry.js';
 import { readValues, submitDelta } from './delta.js';
 import { coordinateRound, joinRound, secaggArgs } from './secagg.js';
+import { runVenue, venueArgs } from './venue.js';
 import { KernelError } from '../../kernels/index.js';
 import { readmit, revoke, rotate, succession } from './identity.js';
 import { USAGE, commandUsage } from './usage.js';
@@ -206,6 +207,11 @@ async function main(argv: string[]): Promise<number> {
       const judged = body.conformance.filter((c) => values.venue === undefined || c.venue === values.venue);
       print(judged);
       return judged.length > 0 && judged.every((c) => c.pass) ? 0 : 1;
+    }
+    case 'venue': {
+      const r = await runVenue(venueArgs(rest, apiTarget));
+      print(r);
+      return r.status === 'converged' ? 0 : 1;
     }
     case 'replay': {
       const { values } = parseArgs({ args: rest, strict: true, options: { 'data-dir': { type: 'string' }, config: { type: 'string' } } });

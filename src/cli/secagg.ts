@@ -6,7 +6,7 @@ import { loadKeyFile } from '../keys.js';
 import { SecAggCoordinator } from '../secagg/coordinator.js';
 import { SecAggParticipant } from '../secagg/participant.js';
 import { roundState, type RoundState } from '../secagg/round.js';
-import { ApiCallError, ApiUnreachableError, getJson, signAndSubmit, type ApiTarget } from './api-client.js';
+import { ApiCallError, drainQueued, getJson, isTransient, type ApiTarget } from './api-client.js';
 
 /** Pause between two looks at the round. */
 export const SECAGG_POLL_MS = 200;
@@ -42,30 +42,6 @@ export async function fetchRound(api: ApiTarget, stream: string, round: number):
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Signs and submits the queued updates in order, removing each once it is journaled and sent;
- * returns how many went out. A transient failure leaves the rest queued for the next try.
- */
-async function drain(a: { api: ApiTarget; key: string }, author: Author, unsent: OpInput[][]): Promise<number> {
-  let n = 0;
-  try {
-    while (unsent.length > 0) {
-      await signAndSubmit(a.api, a.key, author, unsent[0]!, Date.now(), MAX_DEPS);
-      unsent.shift();
-      n++;
-    }
-  } catch (err) {
-    if (!transient(err)) throw err;
-  }
-  return n;
-}
-
-/** A failure worth retrying: the node unreachable, busy (429) or failing (5xx); not a refusal or a bad key. */
-function transient(err: unknown): boolean {
-  if (err instanceof ApiCallError) return err.status === 429 || err.status >= 500;
-  return err instanceof ApiUnreachableError;
-}
-
 export interface JoinArgs {
   key: string;
   api: ApiTarget;
@@ -93,14 +69,14 @@ export async function joinRound(a: JoinArgs): Promise<{ stream: string; round: n
   const unsent: OpInput[][] = [];
   while ((!p.done || unsent.length > 0) && Date.now() < deadline) {
     if (unsent.length === 0) {
-      const view = await fetchRound(a.api, a.stream, a.round).catch((err: unknown) => (transient(err) ? null : Promise.reject(err)));
+      const view = await fetchRound(a.api, a.stream, a.round).catch((err: unknown) => (isTransient(err) ? null : Promise.reject(err)));
       const out = view === null ? null : p.step(view, Date.now());
       if (out !== null) {
         waiting = out.waiting;
         unsent.push(...out.updates);
       }
     }
-    signed += await drain(a, author, unsent);
+    signed += await drainQueued(a.api, a.key, author, unsent, MAX_DEPS);
     if (unsent.length > 0 || !p.done) await sleep(SECAGG_POLL_MS);
   }
   const done = p.done && unsent.length === 0;
@@ -125,10 +101,10 @@ export async function coordinateRound(a: CoordinateArgs): Promise<unknown> {
   // As for members: the coordinator records a roster or close as made before it is signed, so those not yet sent wait here.
   const unsent: OpInput[][] = [];
   while (Date.now() < deadline) {
-    const view = await fetchRound(a.api, a.stream, a.round).catch((err: unknown) => (transient(err) ? null : Promise.reject(err)));
+    const view = await fetchRound(a.api, a.stream, a.round).catch((err: unknown) => (isTransient(err) ? null : Promise.reject(err)));
     const out = view === null ? null : c.step(view, Date.now());
     unsent.push(...(out?.updates ?? []));
-    await drain(a, author, unsent);
+    await drainQueued(a.api, a.key, author, unsent, MAX_DEPS);
     if (out?.status === 'failed') return { status: 'failed', reason: c.failure };
     if (out?.status === 'closed' && unsent.length === 0) {
       try {

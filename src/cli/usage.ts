@@ -18,6 +18,15 @@ export const USAGE = `usage: murmur <command> [flags]
   conformance   --pair P [--session N] [--venue V] [--api URL]
                                                         the ArbSphere conformance checks of a session's venues
                                                         (exit 1 when one fails)
+  venue         --key F --pair P --name A --curvature C --price P [--session N] [--rho R]
+                [--max-iterations K] [--epsilon E] [--signal=V]... [--signal-clip C] [--signal-noise Z]
+                [--signal-epsilon E] [--signal-delta D] [--poll-ms MS] [--timeout-ms MS] [--api URL]
+                                                        one ArbSphere venue as its own process: sign its problem,
+                                                        then a PlanDelta per iteration (exchange ADMM on the
+                                                        node's derived duals) until the session stops; the
+                                                        book (C, P) never leaves it; --signal values are noised
+                                                        here and charged to the key's budget (exit 1 unless
+                                                        converged)
   replay        [--data-dir D] [--config F]             re-derive every ArbSphere plan and dual and the audit log
                                                         from a stopped node's store; print the decisions' digest
   backup        DIR [--api URL]                         a consistent copy of a running node's store (GET /v1/backup)

@@ -97,8 +97,8 @@ export class Ingest implements NetworkHost {
     return this.verifier.size > 0 && !this.verifier.saturated ? this.verifier.verify(updates) : Promise.resolve([]);
   }
 
-  preverify(updates: Uint8Array[]): Promise<SignatureCheck[]> {
-    return this.verifier.size > 0 ? this.verifier.verify(updates) : Promise.resolve([]);
+  preverify(updates: Uint8Array[], opts: { elements?: boolean } = {}): Promise<SignatureCheck[]> {
+    return this.verifier.size > 0 ? this.verifier.verify(updates, opts) : Promise.resolve([]);
   }
 
   // --- offer (gossip and sync) ---

@@ -32,13 +32,13 @@ lowerPriority((workerData as VerifyWorkerData).nice);
 parentPort!.on('message', (msg: VerifyRequest) => {
   let at = 0;
   // Each verified update's state-digest element too (SetHash), so the main thread only adds lanes.
-  const elements = new Uint8Array(msg.lengths.length * SET_HASH_ELEMENT_BYTES);
+  const elements = new Uint8Array(msg.elements ? msg.lengths.length * SET_HASH_ELEMENT_BYTES : 0);
   const checks = Array.from(msg.lengths, (length, i): string | false => {
     const bytes = msg.packed.subarray(at, (at += length));
     try {
       const u = decodeSignedParts(bytes);
       if (!verifyStrict(u.author, u.signed, u.signature)) return false;
-      elements.set(setHashElement(u.id), i * SET_HASH_ELEMENT_BYTES);
+      if (msg.elements) elements.set(setHashElement(u.id), i * SET_HASH_ELEMENT_BYTES);
       return u.id;
     } catch (err) {
       if (err instanceof DecodeError) return false;

@@ -121,3 +121,27 @@ test('a crashed worker answers its jobs with "not verified here" and is replaced
   const again = await pool.verify(forged);
   again.forEach((f, i) => assert.equal(f !== false, i !== 9, `after the respawn, update ${i} verified by a fresh worker`));
 });
+
+test('a large request may leave the state-digest elements to the caller (replay), and recycle() replaces idle workers without losing a request', async (t) => {
+  const pool = new VerifierPool(2);
+  t.after(() => pool.close());
+  const a = authorFor('pool-recycle');
+  const updates = Array.from({ length: VERIFY_POOL_ALONE_MIN_UPDATES }, (_, i) => a.next([attest('R', i, i)], i).bytes);
+  const bare = await pool.verify(updates, { elements: false });
+  bare.forEach((f, i) => assert.equal(f, decodeUpdate(updates[i]!).id, `update ${i}: only its id comes back (a string check)`));
+  const log = new Log();
+  for (const [i, u] of updates.entries()) assert.equal(log.offer(u, checkedOffer(bare[i])).status, 'accepted', `update ${i}: accepted on the id alone`);
+  const inline = new Log();
+  for (const u of updates) inline.offer(u);
+  assert.equal(log.digest(), inline.digest(), 'the log computes the elements itself: the same digest as inline checks');
+  const small = await pool.verify(updates.slice(0, 3), { elements: false });
+  assert.equal(typeof small[0], 'object', 'a small request is coalesced and always gets its elements');
+
+  const before = pool.size;
+  const during = pool.verify(updates);
+  await pool.recycle();
+  assert.equal(pool.size, before, 'as many workers after a recycle');
+  assert.deepEqual((await during).map(idOf), bare, 'a request in flight during the recycle is answered (its worker is kept until idle)');
+  assert.deepEqual((await pool.verify(updates, { elements: false })), bare, 'the fresh workers verify');
+  assert.equal(pool.crashes, 0, 'a recycle is not a crash');
+});
