@@ -4,6 +4,8 @@ import { packAttestations, type AttestationInput } from '../kernels/attestation-
 import type { KernelBackend } from '../kernels/backend.js';
 import { createCpuBackend } from '../kernels/cpu/cpu-backend.js';
 import { toFixed } from '../kernels/fixed-point.js';
+import { aggregateDeltas } from '../kernels/aggregator.js';
+import { KernelRunner } from '../kernels/select-backend.js';
 import { WebGpuBackend } from '../kernels/webgpu/webgpu-backend.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -164,11 +166,14 @@ export async function main(argv: string[]): Promise<void> {
 
 /**
  * murmur's CPU kernels against Flower's functions on the same float32 rows, in the same run:
- * murmur's time includes the conversion to its fixed-point input (Flower starts from the floats
- * too). ratio = Flower's time / murmur's, so above 1 murmur is ahead.
+ * murmur's time is the node's own call, aggregateDeltas on a CPU runner (the checks, the
+ * fixed-point frame, the kernel and the conversion back to f32; Flower starts from the floats
+ * too), except Krum's distances, which are the gram kernel on the fixed-point rows (Flower's
+ * _compute_distances returns only those). ratio = Flower's time / murmur's, so above 1 murmur is ahead.
  */
 async function flowerSideBySide(a: Args, rows: Float32Array[], krumRows: Float32Array[], weights: Uint32Array, lines: [string, string | number][], result: Record<string, unknown>): Promise<void> {
   const cpu = createCpuBackend();
+  const runner = new KernelRunner({ backend: 'cpu' });
   const trim = 6;
   const flower = flowerSeconds(rows, krumRows, trim, a.reps);
   if (typeof flower === 'string') {
@@ -178,9 +183,9 @@ async function flowerSideBySide(a: Args, rows: Float32Array[], krumRows: Float32
     return;
   }
   const ours: [string, () => Promise<unknown>][] = [
-    ['weighted-mean', () => cpu.weightedSum(toFixed(rows), weights)],
-    ['median', () => cpu.median(toFixed(rows))],
-    ['trimmed-mean', () => cpu.trimmedSum(toFixed(rows), trim)],
+    ['weighted-mean', () => aggregateDeltas(runner, rows, { rule: 'mean', weights: Array.from(weights) })],
+    ['median', () => aggregateDeltas(runner, rows, { rule: 'median' })],
+    ['trimmed-mean', () => aggregateDeltas(runner, rows, { rule: 'trimmed-mean', trim: trim / rows.length })],
     ['multi-krum-distances', () => cpu.gram(toFixed(krumRows), true)],
   ];
   lines.push(['flower side-by-side', flower.impl]);

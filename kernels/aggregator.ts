@@ -1,7 +1,9 @@
 import type { AttestationAggregates, AttestationInput } from './attestation-batch.js';
 import { packAttestations } from './attestation-batch.js';
 import { check, KernelErrorCode } from './errors.js';
-import { type FixedDeltas, toFixed } from './fixed-point.js';
+import { checkShape, type FixedDeltas, toFixed } from './fixed-point.js';
+import { floatSource, medianCpu, trimmedSumCpu } from './cpu/deltas.js';
+import { floatFrameShift, weightedSumFromFloats } from './cpu/mean-simd.js';
 import { COARSE_SHIFT, MAX_DELTA_WEIGHT } from './limits.js';
 import { multiKrumSelect } from './multi-krum.js';
 import type { KernelRunner } from './select-backend.js';
@@ -65,16 +67,44 @@ function pickRows(x: FixedDeltas, rows: readonly number[]): FixedDeltas {
 }
 
 /**
+ * Mean, median and trimmed mean without clipping, on the CPU, straight from the floats: the same
+ * integers as the fixed-point rows would give (the frame from a SIMD scan, each value converted as
+ * it is read; rounding is monotone, so order statistics commute with it), without materialising
+ * K x D fixed-point rows. Null where WebAssembly SIMD is absent (the kernels on toFixed's rows then run).
+ */
+function fromFloats(rows: readonly Float32Array[], weights: Uint32Array, o: DeltaAggregateOptions): { sums: Float64Array; divisor: number; selected: number[]; clipFactors: number[]; shift: number } | null {
+  const shift = floatFrameShift(rows);
+  if (shift === null) return null;
+  const k = rows.length;
+  const all = Array.from({ length: k }, (_, i) => i);
+  const common = { selected: all, clipFactors: all.map(() => 1), shift };
+  if (o.rule === 'median') return { sums: medianCpu(floatSource(rows, shift)), divisor: 1, ...common };
+  if (o.rule === 'trimmed-mean') {
+    const t = Math.floor((o.trim ?? 0.1) * k);
+    return { sums: trimmedSumCpu(floatSource(rows, shift), t), divisor: k - 2 * t, ...common };
+  }
+  const sums = weightedSumFromFloats(rows, weights, shift);
+  return sums === null ? null : { sums, divisor: weights.reduce((s, v) => s + v, 0), ...common };
+}
+
+/**
  * Aggregates K deltas by `rule` on the runner's backend. Integer kernels do the work; the one
  * float step, (sum / divisor) * 2^-shift (+ z * sigma / 2^16), happens here in float64 and is
  * rounded once to f32, so every backend and every node produces the same bytes.
  */
 export async function aggregateDeltas(runner: KernelRunner, rows: readonly Float32Array[], o: DeltaAggregateOptions): Promise<DeltaAggregate> {
   const weights = checkOptions(rows.length, o);
-  const input = toFixed(rows);
+  const { d } = checkShape(rows);
+  let fixed: FixedDeltas | null = null;
+  const input = (): FixedDeltas => (fixed ??= toFixed(rows));
   // The closure may run twice (WebGPU, then the CPU after a fallback), so it never mutates `input`.
   const res = await runner.run(async (b) => {
-    let x = input;
+    const noiseOf = async () => (o.noise !== undefined ? await b.gaussian(o.noise.key[0], o.noise.key[1], 0, d) : null);
+    if (b.name === 'cpu' && o.rule !== 'multi-krum' && o.clipNorm === undefined) {
+      const fused = fromFloats(rows, weights, o);
+      if (fused !== null) return { ...fused, noise: await noiseOf() };
+    }
+    let x = input();
     let clipFactors = new Array<number>(x.k).fill(1);
     if (o.clipNorm !== undefined) {
       const { norms } = await b.gram(x, false);
@@ -98,16 +128,14 @@ export async function aggregateDeltas(runner: KernelRunner, rows: readonly Float
       sums = await b.weightedSum(pickRows(x, selected), w);
       divisor = w.reduce((s, v) => s + v, 0);
     }
-    const noise = o.noise !== undefined ? await b.gaussian(o.noise.key[0], o.noise.key[1], 0, x.d) : null;
-    return { sums, divisor, noise, selected, clipFactors };
+    return { sums, divisor, noise: await noiseOf(), selected, clipFactors, shift: x.shift };
   });
-  const { sums, divisor, noise, selected, clipFactors } = res.value;
-  const x = input;
-  const values = new Float32Array(x.d);
-  const scale = 2 ** -x.shift;
+  const { sums, divisor, noise, selected, clipFactors, shift } = res.value;
+  const values = new Float32Array(d);
+  const scale = 2 ** -shift;
   const zScale = o.noise !== undefined ? o.noise.sigma / ONE_16 : 0;
-  for (let i = 0; i < x.d; i++) values[i] = (sums[i]! / divisor) * scale + (noise === null ? 0 : noise[i]! * zScale);
-  return { values, backend: res.backend, ...(res.fallback !== undefined ? { fallback: res.fallback } : {}), selected, clipFactors, shift: x.shift };
+  for (let i = 0; i < d; i++) values[i] = (sums[i]! / divisor) * scale + (noise === null ? 0 : noise[i]! * zScale);
+  return { values, backend: res.backend, ...(res.fallback !== undefined ? { fallback: res.fallback } : {}), selected, clipFactors, shift };
 }
 
 /** Aggregates many feeds at once (validation first: nothing runs on bad input). */

@@ -34,16 +34,27 @@ export function roundHalfEven(y: number): number {
   return r;
 }
 
-/** Checks shape and values, then converts to the common fixed-point frame. */
-export function toFixed(rows: readonly Float32Array[], field = 'deltas'): FixedDeltas {
+/** Checks the shape of K deltas: 1..MAX_DELTAS rows of one length in 1..MAX_DIMENSION. */
+export function checkShape(rows: readonly Float32Array[], field = 'deltas'): { k: number; d: number } {
   const k = rows.length;
   check(k >= 1 && k <= MAX_DELTAS, KernelErrorCode.BadShape, field, `1..${MAX_DELTAS} deltas, got ${k}`);
   const d = rows[0]!.length;
   check(d >= 1 && d <= MAX_DIMENSION, KernelErrorCode.BadShape, field, `1..${MAX_DIMENSION} coordinates, got ${d}`);
+  rows.forEach((row, r) => check(row.length === d, KernelErrorCode.BadShape, `${field}[${r}]`, `${d} coordinates like delta 0, got ${row.length}`));
+  return { k, d };
+}
+
+/** The frame's shift for the largest magnitude `max`: the largest value then has FIXED_BITS - 1 bits. */
+export function frameShift(max: number): number {
+  return max === 0 ? 0 : FIXED_BITS - 1 - binaryExponent(max);
+}
+
+/** Checks shape and values, then converts to the common fixed-point frame. */
+export function toFixed(rows: readonly Float32Array[], field = 'deltas'): FixedDeltas {
+  const { k, d } = checkShape(rows, field);
   let max = 0;
   for (let r = 0; r < k; r++) {
     const row = rows[r]!;
-    check(row.length === d, KernelErrorCode.BadShape, `${field}[${r}]`, `${d} coordinates like delta 0, got ${row.length}`);
     for (let i = 0; i < d; i++) {
       const a = Math.abs(row[i]!);
       if (a > max || a !== a) {
@@ -53,7 +64,7 @@ export function toFixed(rows: readonly Float32Array[], field = 'deltas'): FixedD
       }
     }
   }
-  const shift = max === 0 ? 0 : FIXED_BITS - 1 - binaryExponent(max);
+  const shift = frameShift(max);
   const scale = 2 ** shift;
   // row[i] * scale is exact (a power-of-two scale) and below 2^31 in magnitude, so adding and
   // subtracting 1.5 x 2^52 rounds it half to even by IEEE-754's own rounding: roundHalfEven

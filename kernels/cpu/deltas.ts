@@ -1,4 +1,4 @@
-import type { FixedDeltas } from '../fixed-point.js';
+import { ROUND_MAGIC, type FixedDeltas } from '../fixed-point.js';
 import { coarse, mulShift16, mulhiU32 } from '../int-math.js';
 import { DrawPurpose, PhiloxStream } from '../philox.js';
 import { GAUSS_QUANTILES, GAUSS_TABLE_BITS } from '../gaussian-table.js';
@@ -45,28 +45,72 @@ function select(a: Int32Array, lo: number, hi: number, k: number): void {
 const TILE = 512;
 
 /**
+ * Where a column pass reads its K x D fixed-point values: `fill(tile, i0, n)` writes coordinates
+ * i0..i0+n-1 of every row into `tile`, coordinate-major (tile[c * k + r]).
+ */
+export interface ColumnSource {
+  readonly k: number;
+  readonly d: number;
+  fill(tile: Int32Array, i0: number, n: number): void;
+}
+
+/** The fixed-point rows themselves. */
+function rowsSource(x: FixedDeltas): ColumnSource {
+  const k = x.k;
+  return {
+    k,
+    d: x.d,
+    fill(tile, i0, n) {
+      for (let r = 0; r < k; r++) {
+        const row = x.rows[r]!;
+        for (let c = 0; c < n; c++) tile[c * k + r] = row[i0 + c]!;
+      }
+    },
+  };
+}
+
+/**
+ * Float rows converted to the frame of `shift` as they are read (toFixed's integers, rounded half
+ * to even by the 1.5 x 2^52 add-subtract): the column kernels then never materialise the K x D
+ * fixed-point rows. The caller has checked the values and computed the frame (floatFrameShift).
+ */
+export function floatSource(rows: readonly Float32Array[], shift: number): ColumnSource {
+  const k = rows.length;
+  const scale = 2 ** shift;
+  return {
+    k,
+    d: rows[0]!.length,
+    fill(tile, i0, n) {
+      const magic = ROUND_MAGIC; // a local: an imported binding may be read through a getter per use
+      for (let r = 0; r < k; r++) {
+        const row = rows[r]!;
+        for (let c = 0; c < n; c++) tile[c * k + r] = row[i0 + c]! * scale + magic - magic;
+      }
+    },
+  };
+}
+
+/**
  * Calls `fn(col, lo, hi, i)` for every coordinate i with its K values in col[lo..hi], after
  * transposing TILE coordinates at a time (sequential reads of every row).
  */
-function forEachColumn(x: FixedDeltas, fn: (col: Int32Array, lo: number, hi: number, i: number) => void): void {
-  const k = x.k;
+function forEachColumn(src: ColumnSource, fn: (col: Int32Array, lo: number, hi: number, i: number) => void): void {
+  const k = src.k;
   const tile = new Int32Array(TILE * k);
-  for (let i0 = 0; i0 < x.d; i0 += TILE) {
-    const n = Math.min(TILE, x.d - i0);
-    for (let r = 0; r < k; r++) {
-      const row = x.rows[r]!;
-      for (let c = 0; c < n; c++) tile[c * k + r] = row[i0 + c]!;
-    }
+  for (let i0 = 0; i0 < src.d; i0 += TILE) {
+    const n = Math.min(TILE, src.d - i0);
+    src.fill(tile, i0, n);
     for (let c = 0; c < n; c++) fn(tile, c * k, c * k + k - 1, i0 + c);
   }
 }
 
 /** Coordinate-wise median; for even K the floor-average of the two middle values. */
-export function medianCpu(x: FixedDeltas): Float64Array {
-  const out = new Float64Array(x.d);
-  const mid = x.k >> 1;
-  const odd = x.k % 2 === 1;
-  forEachColumn(x, (col, lo, hi, i) => {
+export function medianCpu(x: FixedDeltas | ColumnSource): Float64Array {
+  const src = 'rows' in x ? rowsSource(x) : x;
+  const out = new Float64Array(src.d);
+  const mid = src.k >> 1;
+  const odd = src.k % 2 === 1;
+  forEachColumn(src, (col, lo, hi, i) => {
     select(col, lo, hi, lo + mid);
     if (odd) {
       out[i] = col[lo + mid]!;
@@ -79,10 +123,55 @@ export function medianCpu(x: FixedDeltas): Float64Array {
   return out;
 }
 
+/** Trims up to this many values per side by one pass with two small sorted buffers; more by two selections. */
+export const TRIM_STREAM_MAX = 16;
+
+/**
+ * The sum of the t smallest (`lows`, ascending) and the t largest (`highs`, ascending) of
+ * col[lo..hi], in one pass: most values pass one comparison against each buffer's edge and are
+ * not inserted. Exact integers; with K >= 2t + 1 the two are disjoint ranks of the sorted column.
+ */
+function extremesSum(col: Int32Array, lo: number, hi: number, t: number, lows: Int32Array, highs: Int32Array): number {
+  for (let j = 0; j < t; j++) {
+    const v = col[lo + j]!;
+    let a = j;
+    while (a > 0 && lows[a - 1]! > v) lows[a] = lows[--a]!;
+    lows[a] = v;
+    let b = j;
+    while (b > 0 && highs[b - 1]! > v) highs[b] = highs[--b]!;
+    highs[b] = v;
+  }
+  for (let r = lo + t; r <= hi; r++) {
+    const v = col[r]!;
+    if (v < lows[t - 1]!) {
+      let a = t - 1;
+      while (a > 0 && lows[a - 1]! > v) lows[a] = lows[--a]!;
+      lows[a] = v;
+    }
+    if (v > highs[0]!) {
+      let b = 0;
+      while (b < t - 1 && highs[b + 1]! < v) highs[b] = highs[++b]!;
+      highs[b] = v;
+    }
+  }
+  let s = 0;
+  for (let j = 0; j < t; j++) s += lows[j]! + highs[j]!;
+  return s;
+}
+
 /** Coordinate-wise sum of the K - 2t values left after dropping the t smallest and t largest. */
-export function trimmedSumCpu(x: FixedDeltas, t: number): Float64Array {
-  const out = new Float64Array(x.d);
-  forEachColumn(x, (col, lo, hi, i) => {
+export function trimmedSumCpu(x: FixedDeltas | ColumnSource, t: number): Float64Array {
+  const src = 'rows' in x ? rowsSource(x) : x;
+  const out = new Float64Array(src.d);
+  const lows = new Int32Array(Math.max(t, 1));
+  const highs = new Int32Array(Math.max(t, 1));
+  forEachColumn(src, (col, lo, hi, i) => {
+    if (t > 0 && t <= TRIM_STREAM_MAX) {
+      let total = 0;
+      for (let r = lo; r <= hi; r++) total += col[r]!;
+      out[i] = total - extremesSum(col, lo, hi, t, lows, highs);
+      return;
+    }
     if (t > 0) {
       select(col, lo, hi, lo + t);
       select(col, lo + t, hi, hi - t);

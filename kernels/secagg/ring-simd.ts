@@ -17,19 +17,7 @@
  *     (func (export "sub") ... the same with i32x4.sub))
  */
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
-const name = (s: string): number[] => [s.length, ...Buffer.from(s)];
+import { ensureMemory, leb, name, section, WASM, WASM_HEADER, type WasmMemory } from '../wasm.js';
 
 function body(simdOp: number): number[] {
   const get = (i: number) => [0x20, i];
@@ -51,24 +39,13 @@ const I32X4_ADD = 174;
 const I32X4_SUB = 177;
 
 const MODULE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  ...WASM_HEADER,
   ...section(1, [0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00]),
   ...section(3, [0x02, 0x00, 0x00]),
   ...section(5, [0x01, 0x00, 0x01]),
   ...section(7, [0x03, ...name('memory'), 0x02, 0x00, ...name('add'), 0x00, 0x00, ...name('sub'), 0x00, 0x01]),
   ...section(10, [0x02, ...body(I32X4_ADD), ...body(I32X4_SUB)]),
 ]);
-
-/** The few WebAssembly JS API members used (tsconfig's lib has no WebAssembly types without the DOM). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-const WASM = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export interface RingSimd {
   readonly memory: WasmMemory;
@@ -85,7 +62,6 @@ export function ringSimd(bytes: number): RingSimd {
     const e = inst.exports as unknown as RingSimd;
     instance = { memory: e.memory, add: e.add, sub: e.sub };
   }
-  const pages = Math.ceil(bytes / 65_536) - instance.memory.buffer.byteLength / 65_536;
-  if (pages > 0) instance.memory.grow(pages);
+  ensureMemory(instance.memory, bytes);
   return instance;
 }
