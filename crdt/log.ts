@@ -239,7 +239,8 @@ export class Log {
     if (expectedId !== undefined && expectedId !== id) {
       return this.count({ status: 'rejected', id, code: RejectCode.BadId, reason: `bytes hash to ${id}, not the requested ${expectedId}` });
     }
-    if (this.table.findHex(id) >= 0 || this.pending.has(id)) {
+    const idBytes = Buffer.from(id, 'hex');
+    if (this.table.find(idBytes) >= 0 || this.pending.has(id)) {
       this.stats.duplicate++;
       return { status: 'duplicate', id };
     }
@@ -256,20 +257,25 @@ export class Log {
       if (err instanceof DecodeError) return this.reject(id, err.code, err.message);
       throw err;
     }
+    const own = new Uint8Array(bytes); // the log's own copy (a Buffer's slice would share the caller's memory)
+    // The deps as views of that copy (the decoder's are views of the caller's bytes).
+    const depBytes = decoded.deps.map((d) => (d.buffer === bytes.buffer ? own.subarray(d.byteOffset - bytes.byteOffset, d.byteOffset - bytes.byteOffset + d.length) : d.slice()));
     const u: VerifiedUpdate = {
       id,
-      idBytes: Buffer.from(id, 'hex'),
+      idBytes,
       author: decoded.author,
       authorKey,
       seq: decoded.seq,
       timestampMs: decoded.timestampMs,
       deps: toHexEach(decoded.deps),
+      depBytes,
       ops,
-      bytes: new Uint8Array(bytes), // the log's own copy (a Buffer's slice would share the caller's memory)
+      bytes: own,
     };
     let missing: Set<string> | null = null;
-    for (const dep of u.deps) {
-      if (this.table.findHex(dep) >= 0) continue;
+    for (let k = 0; k < u.deps.length; k++) {
+      if (this.table.find(u.depBytes[k]!) >= 0) continue;
+      const dep = u.deps[k]!;
       if (this.rejected.has(dep)) return this.reject(id, RejectCode.DepRejected, `dep ${dep} was rejected`);
       (missing ??= new Set()).add(dep);
     }
@@ -305,7 +311,7 @@ export class Log {
     const t = this.table;
     let height = 0;
     let prev = -1;
-    const depRows = u.deps.map((dep) => t.findHex(dep));
+    const depRows = u.depBytes.map((dep) => t.find(dep));
     const self = this.authors.get(u.authorKey);
     const own: number[] = [];
     let maxOwnSeq = 0;

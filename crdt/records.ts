@@ -78,6 +78,8 @@ export interface VerifiedUpdate {
   readonly seq: number;
   readonly timestampMs: number;
   readonly deps: readonly string[];
+  /** The deps as the update carries them (32 bytes each): looked up without a hex round trip. */
+  readonly depBytes: readonly Uint8Array[];
   readonly ops: readonly DecodedOp[];
   readonly bytes: Uint8Array;
 }
