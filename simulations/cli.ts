@@ -1,6 +1,6 @@
 /**
  * `npm run sim -- <scenario | file.json> [--seed N] [--short] [--nodes N] [--out DIR]
- *   [--testbed netns [--kill9 K]] [--latency-ms L] [--jitter-ms J] [--loss P]`
+ *   [--testbed netns [--kill9 K] | --workers N|auto [--scaling]] [--latency-ms L] [--jitter-ms J] [--loss P]`
  * Runs a scenario, writes DIR/<name>-<seed>.json and .html, prints each criterion, and ends
  * with one JSON line (the summary). Exit status: 0 all criteria pass, 1 one failed, 2 bad usage.
  */
@@ -10,7 +10,7 @@ import { renderReport } from './report/html.js';
 import { runScenario } from './runner.js';
 import { parseScenario, ScenarioError } from './scenario.js';
 import { BUILT_IN } from './scenarios/index.js';
-import { runTestbed } from './testbed/runner.js';
+import { defaultWorkers, runTestbed, scalingOf } from './testbed/runner.js';
 import { TestbedError } from './testbed/netns.js';
 
 export const DEFAULT_OUT_DIR = 'simulations/out';
@@ -23,16 +23,18 @@ interface Args {
   out: string;
   testbed?: 'netns';
   kill9?: number;
+  workers?: number;
+  scaling: boolean;
   link: { latencyMs?: number; jitterMs?: number; loss?: number };
 }
 
 function usage(msg: string): never {
-  console.error(`murmur sim: ${msg}\nusage: npm run sim -- <${Object.keys(BUILT_IN).join('|')}|file.json> [--seed N] [--short] [--nodes N] [--out DIR] [--testbed netns [--kill9 K]] [--latency-ms L] [--jitter-ms J] [--loss P]`);
+  console.error(`murmur sim: ${msg}\nusage: npm run sim -- <${Object.keys(BUILT_IN).join('|')}|file.json> [--seed N] [--short] [--nodes N] [--out DIR] [--testbed netns [--kill9 K] | --workers N|auto [--scaling]] [--latency-ms L] [--jitter-ms J] [--loss P]`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Partial<Args> = { seed: 1, short: false, out: DEFAULT_OUT_DIR, link: {} };
+  const a: Partial<Args> = { seed: 1, short: false, scaling: false, out: DEFAULT_OUT_DIR, link: {} };
   const num = (v: string, what: string, max: number): number => (/^\d+(\.\d+)?$/.test(v) && Number(v) <= max ? Number(v) : usage(`${what} must be a number in 0..${max}, got ${v}`));
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
@@ -44,6 +46,11 @@ function parseArgs(argv: string[]): Args {
     else if (x === '--short') a.short = true;
     else if (x === '--testbed') a.testbed = value() === 'netns' ? 'netns' : usage('--testbed takes netns');
     else if (x === '--kill9') a.kill9 = int(value(), '--kill9', 1000);
+    else if (x === '--workers') {
+      const v = value();
+      a.workers = v === 'auto' ? defaultWorkers() : int(v, '--workers', 200);
+      if (a.workers < 1) usage('--workers must be at least 1');
+    } else if (x === '--scaling') a.scaling = true;
     else if (x === '--latency-ms') a.link!.latencyMs = num(value(), '--latency-ms', 10_000);
     else if (x === '--jitter-ms') a.link!.jitterMs = num(value(), '--jitter-ms', 10_000);
     else if (x === '--loss') a.link!.loss = num(value(), '--loss', 0.9);
@@ -52,6 +59,8 @@ function parseArgs(argv: string[]): Args {
     else usage(`unexpected argument ${x}`);
   }
   if (a.target === undefined) usage('name a scenario');
+  if (a.workers !== undefined && a.testbed !== undefined) usage('--workers and --testbed netns are two different runners: name one');
+  if (a.scaling && a.workers === undefined) usage('--scaling compares 1 worker with --workers N: give --workers');
   return a as Args;
 }
 
@@ -86,7 +95,12 @@ async function main(): Promise<void> {
   const logLine = (line: string): void => console.error(`[sim ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
   let result;
   try {
-    result = a.testbed === 'netns' ? await runTestbed(scenario, { seed: a.seed, log: logLine, ...(a.kill9 !== undefined ? { kill9: a.kill9 } : {}) }) : await runScenario(scenario, { seed: a.seed, log: logLine });
+    const kill9 = a.kill9 !== undefined ? { kill9: a.kill9 } : {};
+    if (a.workers !== undefined) {
+      const one = a.scaling ? await runTestbed(scenario, { seed: a.seed, log: logLine, workers: 1, ...kill9 }) : null;
+      result = await runTestbed(scenario, { seed: a.seed, log: logLine, workers: a.workers, ...kill9 });
+      if (one !== null) result = { ...result, summary: { ...result.summary, ...scalingOf(one.summary, result.summary, a.workers) } };
+    } else result = a.testbed === 'netns' ? await runTestbed(scenario, { seed: a.seed, log: logLine, ...kill9 }) : await runScenario(scenario, { seed: a.seed, log: logLine });
   } catch (err) {
     if (err instanceof TestbedError) {
       console.error(`murmur sim: ${err.message}`);
@@ -95,7 +109,7 @@ async function main(): Promise<void> {
     throw err;
   }
   mkdirSync(a.out, { recursive: true });
-  const base = join(a.out, `${scenario.name}-${a.seed}${a.short ? '-short' : ''}${a.testbed !== undefined ? `-${a.testbed}` : ''}`);
+  const base = join(a.out, `${scenario.name}-${a.seed}${a.short ? '-short' : ''}${a.testbed !== undefined ? `-${a.testbed}` : ''}${a.workers !== undefined ? `-workers${a.workers}` : ''}`);
   writeFileSync(`${base}.json`, JSON.stringify(result, null, 1));
   writeFileSync(`${base}.html`, renderReport(result, `npm run sim -- ${process.argv.slice(2).join(' ')}`));
   for (const c of result.criteria) console.log(`${c.pass ? 'PASS' : 'FAIL'} ${c.metric} = ${JSON.stringify(c.value)} (${c.min !== undefined ? `min ${c.min}` : ''}${c.min !== undefined && c.max !== undefined ? ', ' : ''}${c.max !== undefined ? `max ${c.max}` : ''})`);

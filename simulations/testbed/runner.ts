@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import type { MurmurNode } from '../../src/node.js';
@@ -13,41 +11,48 @@ import { Prng } from '../rng.js';
 import { partitionWindows, range, type Scenario } from '../scenario.js';
 import { topologyEdges } from '../sim-nodes.js';
 import { evaluate, type Metric, type SimResult } from '../summary.js';
-import { NetnsLab, TestbedError, testbedUnavailable } from './netns.js';
+import { netnsLab, shardLab, type NodeLab } from './labs.js';
+import { TestbedError, testbedUnavailable } from './netns.js';
 import { RemoteNode } from './remote-node.js';
+
+export { TESTBED_API_PORT, TESTBED_P2P_PORT } from './labs.js';
 
 /** Roles a testbed runs: contributors that only submit through a node's API. */
 export const TESTBED_ROLES = ['oracle', 'liar', 'delta', 'poisoner', 'publisher'];
-export const TESTBED_API_PORT = 7070;
-export const TESTBED_P2P_PORT = 4001;
 /** How long a node process may take to answer its API after start. */
 export const TESTBED_START_TIMEOUT_MS = 60_000;
 const POLL_MS = 100;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-/** Sends `signal` and waits for the exit (SIGKILL after 5 s). */
-async function stopProcess(p: ChildProcess | null, signal: NodeJS.Signals): Promise<void> {
-  if (p === null || p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise<void>((r) => p.once('exit', () => r()));
-  p.kill(signal);
-  await Promise.race([exited, sleep(5_000).then(() => p.kill('SIGKILL'))]);
-  await exited;
-}
 
 export interface TestbedOptions {
   seed: number;
   log?: (line: string) => void;
   /** Nodes killed with SIGKILL at random times during the run (each restarted 2 s later on its store). */
   kill9?: number;
+  /** The sharded simulator: the nodes spread over this many shard processes on loopback (labs.ts), not one namespaced process each. */
+  workers?: number;
+}
+
+/** Shard processes by default: one per core. */
+export function defaultWorkers(): number {
+  return availableParallelism();
 }
 
 /**
- * Runs a scenario with each node as its own OS process in its own network namespace
- * (simulations/README.md, "Testbed"), and returns the same result shape as the in-process runner.
+ * Runs a scenario with each node as its own OS process in its own network namespace, or (with
+ * `workers`) spread over shard processes on loopback (simulations/README.md, "Testbed" and
+ * "Sharded simulator"), and returns the same result shape as the in-process runner.
  */
 export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<SimResult> {
-  const why = testbedUnavailable();
-  if (why !== null) throw new TestbedError(why);
+  const workers = opts.workers;
+  if (workers === undefined) {
+    const why = testbedUnavailable();
+    if (why !== null) throw new TestbedError(why);
+  } else {
+    if (!Number.isSafeInteger(workers) || workers < 1 || workers > s.nodes) throw new TestbedError(`--workers must be an integer in 1..${s.nodes} (the nodes), got ${workers}`);
+    if ((opts.kill9 ?? 0) > 0) throw new TestbedError('--kill9 kills one node process; with --workers nodes share shard processes (use --testbed netns)');
+  }
   const bad = s.roles.find((r) => !TESTBED_ROLES.includes(r.role));
   if (bad !== undefined) throw new TestbedError(`role ${bad.role} needs in-process nodes; the testbed runs ${TESTBED_ROLES.join(', ')}`);
   const log = opts.log ?? (() => undefined);
@@ -55,10 +60,8 @@ export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<Sim
   const n = s.nodes;
   const tag = `mm${process.pid % 10_000}`;
   const root = mkdtempSync(join(tmpdir(), 'murmur-testbed-'));
-  const lab = new NetnsLab(tag, n, s.link);
-  log(`${n} namespaces up; latency by ${lab.mechanism.latency}, loss by ${lab.mechanism.loss}`);
-  const procs: (ChildProcess | null)[] = Array.from({ length: n }, () => null);
-  const remotes = lab.addrs.map((a) => new RemoteNode(`http://${a}:${TESTBED_API_PORT}`));
+  let lab: NodeLab | null = null;
+  let remotes: RemoteNode[] = [];
   const online = new Array<boolean>(n).fill(false);
   /** Every update any node accepted from a contributor: each was submitted to exactly one node. */
   const unionSize = (): number => remotes.reduce((a, r) => a + r.accepted, 0);
@@ -74,17 +77,21 @@ export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<Sim
       generateKeyFile(key);
       peerIds.push(peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', loadKeyFile(key).seed)).toString());
     }
+    lab = workers === undefined ? netnsLab(tag, n, s.link) : await shardLab(n, workers, s.link, peerIds);
+    const l = lab;
+    log(`${workers === undefined ? `${n} namespaces up` : `${workers} shard processes for ${n} nodes`}; latency by ${l.mechanism.latency}, loss by ${l.mechanism.loss}`);
+    remotes = range(0, n).map((i) => new RemoteNode(`http://${l.apiHost(i)}:${l.apiPort(i)}`));
     const actors = new Actors(s, { rng, recorder: new Recorder(n), node: (i) => (online[i] ? (remotes[i] as unknown as MurmurNode) : null), honestOnline: () => range(0, n).filter((i) => online[i]) });
     const edges = topologyEdges(s.topology, n, rng.fork('topology'));
-    const addr = (i: number): string => `/ip4/${lab.addrs[i]}/tcp/${TESTBED_P2P_PORT}`;
+    const addr = (i: number): string => l.p2pAddr(i);
     for (let i = 0; i < n; i++) {
       const config = {
         dataDir: join(root, `n${i}`),
         networkId: 'murmur-testbed',
         listen: [addr(i)],
         bootstrap: edges.filter(([a]) => a === i).map(([, b]) => `${addr(b)}/p2p/${peerIds[b]}`),
-        apiHost: lab.addrs[i],
-        apiPort: TESTBED_API_PORT,
+        apiHost: l.apiHost(i),
+        apiPort: l.apiPort(i),
         syncIntervalMs: s.syncIntervalMs,
         reconnectMaxBackoffMs: s.reconnectMaxBackoffMs,
         registryAuthorities: [actors.authority.key],
@@ -93,30 +100,21 @@ export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<Sim
       };
       writeFileSync(join(root, `n${i}.json`), JSON.stringify(config));
     }
-    const entry = fileURLToPath(new URL('./node-process.ts', import.meta.url));
     const start = async (i: number): Promise<void> => {
-      const out = createWriteStream(join(root, `n${i}.log`), { flags: 'a' });
-      const delay = lab.mechanism.latency === 'netem' ? ['0', '0'] : [String(s.link.latencyMs), String(s.link.jitterMs)];
-      const argv = lab.exec(i, [process.execPath, '--import', 'tsx', entry, join(root, `n${i}.json`), ...delay, String(opts.seed * 1000 + i)]);
-      const p = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-      p.stdout!.pipe(out);
-      p.stderr!.pipe(out);
-      procs[i] = p;
+      await l.start(i, join(root, `n${i}.json`), join(root, `n${i}.log`), opts.seed * 1000 + i);
       const deadline = Date.now() + TESTBED_START_TIMEOUT_MS;
       while (!(await remotes[i]!.poll())) {
-        if (p.exitCode !== null || Date.now() > deadline) throw new TestbedError(`node ${i} did not start (log: ${join(root, `n${i}.log`)})`);
+        if (l.exited(i) || Date.now() > deadline) throw new TestbedError(`node ${i} did not start (log: ${join(root, `n${i}.log`)})`);
         await sleep(100);
       }
       online[i] = true;
     };
     const stop = async (i: number, signal: NodeJS.Signals): Promise<void> => {
       online[i] = false;
-      const p = procs[i] ?? null;
-      procs[i] = null;
-      await stopProcess(p, signal);
+      await l.stop(i, signal);
     };
     await Promise.all(range(0, n).map((i) => start(i)));
-    log(`${n} murmur processes up (${edges.length} bootstrap links)`);
+    log(`${n} murmur nodes up (${edges.length} bootstrap links)`);
     // The scenario's clock starts once every process is up (starting them takes seconds each).
     t0 = Date.now();
     events.length = 0;
@@ -125,8 +123,8 @@ export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<Sim
     const timed: { atMs: number; run: () => Promise<void> }[] = [];
     const heals: { t: number; union: number; nodes: number[] }[] = [];
     for (const w of partitionWindows(s)) {
-      timed.push({ atMs: w.atMs, run: async () => (lab.partition(w.groups), event('partition', w.groups.map((g) => g.length).join(' | '))) });
-      timed.push({ atMs: w.healMs, run: async () => (lab.heal(), event('heal', ''), void heals.push({ t: now(), union: unionSize(), nodes: range(0, n).filter((i) => online[i]) })) });
+      timed.push({ atMs: w.atMs, run: async () => (await l.partition(w.groups), event('partition', w.groups.map((g) => g.length).join(' | '))) });
+      timed.push({ atMs: w.healMs, run: async () => (await l.heal(), event('heal', ''), void heals.push({ t: now(), union: unionSize(), nodes: range(0, n).filter((i) => online[i]) })) });
     }
     for (const c of s.churn) {
       timed.push({ atMs: c.offAtMs, run: async () => (event('offline', `node ${c.node}`), await stop(c.node, 'SIGTERM')) });
@@ -137,7 +135,7 @@ export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<Sim
       const i = killRng.int(n);
       const at = Math.floor(killRng.next() * Math.max(1, s.durationMs - 3_000));
       timed.push({ atMs: at, run: async () => (event('offline', `node ${i} (kill -9)`), await stop(i, 'SIGKILL')) });
-      timed.push({ atMs: at + 2_000, run: async () => (procs[i] === null ? (await start(i), event('online', `node ${i}`)) : undefined) });
+      timed.push({ atMs: at + 2_000, run: async () => (!online[i] ? (await start(i), event('online', `node ${i}`)) : undefined) });
     }
     timed.sort((a, b) => a.atMs - b.atMs);
 
@@ -183,8 +181,8 @@ export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<Sim
     }
     actors.stop();
     event('traffic-end', '');
-    lab.heal();
-    for (const i of range(0, n)) if (procs[i] === null) await start(i);
+    await l.heal();
+    for (const i of range(0, n)) if (!online[i]) await start(i);
     const settleStart = Date.now();
     let settled = false;
     while (Date.now() - settleStart < s.settleMs) {
@@ -204,9 +202,11 @@ export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<Sim
     const summary: Record<string, Metric> = {
       scenario: s.name,
       seed: opts.seed,
-      testbed: 'netns',
-      latency_mechanism: lab.mechanism.latency,
-      loss_mechanism: lab.mechanism.loss,
+      testbed: l.kind,
+      workers: workers ?? n,
+      ...shardBusy(await l.busyMs()),
+      latency_mechanism: l.mechanism.latency,
+      loss_mechanism: l.mechanism.loss,
       link_latency_ms: s.link.latencyMs,
       link_jitter_ms: s.link.jitterMs,
       link_loss: s.link.loss,
@@ -241,8 +241,27 @@ export async function runTestbed(s: Scenario, opts: TestbedOptions): Promise<Sim
       secagg: [],
     };
   } finally {
-    await Promise.all(procs.map((p) => stopProcess(p, 'SIGTERM')));
-    lab.destroy();
+    await lab?.destroy();
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The shards' main-thread busy time: total, the busiest, and their ratio (1 = all work on one shard; 1/N = perfectly even). */
+function shardBusy(busy: number[]): Record<string, Metric> {
+  if (busy.length === 0) return {};
+  const total = busy.reduce((a, b) => a + b, 0);
+  const max = Math.max(...busy);
+  return { shard_busy_ms_total: Math.round(total), shard_busy_ms_max: Math.round(max), shard_busy_share_max: total > 0 ? Number((max / total).toFixed(3)) : null };
+}
+
+/**
+ * Scaling from 1 to N workers on the same scenario and seed: the speedup is the busy time of the
+ * one shard that ran everything over the busiest shard's of N (the critical path), and the
+ * efficiency that speedup over N (1: N shards each did a 1/N share and sharding cost nothing).
+ */
+export function scalingOf(one: Record<string, Metric>, many: Record<string, Metric>, workers: number): Record<string, Metric> {
+  const t1 = one.shard_busy_ms_total;
+  const tn = many.shard_busy_ms_max;
+  if (typeof t1 !== 'number' || typeof tn !== 'number' || tn <= 0) return { scaling_speedup: null, scaling_efficiency: null };
+  return { scaling_busy_ms_1: t1, scaling_speedup: Number((t1 / tn).toFixed(3)), scaling_efficiency: Number((t1 / tn / workers).toFixed(3)), scaling_converge_ms_p99_1: one.converge_ms_p99 ?? null };
 }
