@@ -28,6 +28,7 @@
  * loop's integer.
  */
 import { coarse } from '../int-math.js';
+import { MAX_DELTAS } from '../limits.js';
 import type { FixedDeltas } from '../fixed-point.js';
 import { ensureMemory, instantiateOrNull, leb, name, section, simd, WASM_HEADER, type WasmMemory } from '../wasm.js';
 
@@ -81,30 +82,39 @@ export function gramSimdAvailable(): boolean {
   return module() !== null;
 }
 
+/** Coordinates per column block: the module's memory holds one block of every row (MAX_DELTAS + 1 rows of 32 KiB: 2.1 MiB), never the whole of D. */
+export const GRAM_BLOCK_COORDS = 16_384;
+
 /**
- * gramCpu's result with the SIMD distance: the coarse rows are written straight into the module's
- * memory (row r at (r + 1) x stride, a zero row at 0 for the norms; each row padded with zeros to
- * a multiple of 8 coordinates, which adds nothing to any sum). Null without WebAssembly SIMD.
+ * gramCpu's result with the SIMD distance, a column block at a time: each block's coarse values
+ * are written straight into the module's memory (row r at (r + 1) x stride, a zero row at 0 for
+ * the norms; the block padded with zeros to a multiple of 8 coordinates, which adds nothing to any
+ * sum), and every pair's partial sum added to its total (exact: all below 2^53). Null without
+ * WebAssembly SIMD.
  */
 export function gramSimd(x: FixedDeltas, pairs: boolean): { distances: Float64Array; norms: Float64Array } | null {
   const m = module();
   if (m === null) return null;
-  const stride = Math.ceil(x.d / 8) * 16;
-  ensureMemory(m.memory, (x.k + 1) * stride);
+  const stride = GRAM_BLOCK_COORDS * 2;
+  ensureMemory(m.memory, (MAX_DELTAS + 1) * stride);
   const mem = new Int16Array(m.memory.buffer, 0, ((x.k + 1) * stride) / 2);
   mem.fill(0, 0, stride / 2);
-  for (let r = 0; r < x.k; r++) {
-    const row = x.rows[r]!;
-    const at = ((r + 1) * stride) / 2;
-    for (let i = 0; i < x.d; i++) mem[at + i] = coarse(row[i]!);
-    mem.fill(0, at + x.d, at + stride / 2);
-  }
   const distances = new Float64Array(x.k * x.k);
   const norms = new Float64Array(x.k);
-  for (let a = 0; a < x.k; a++) {
-    const pa = (a + 1) * stride;
-    norms[a] = Number(m.dist(pa, 0, stride));
-    for (let b = a + 1; pairs && b < x.k; b++) distances[a * x.k + b] = distances[b * x.k + a] = Number(m.dist(pa, (b + 1) * stride, stride));
+  for (let lo = 0; lo < x.d; lo += GRAM_BLOCK_COORDS) {
+    const len = Math.min(GRAM_BLOCK_COORDS, x.d - lo);
+    const bytes = Math.ceil(len / 8) * 16;
+    for (let r = 0; r < x.k; r++) {
+      const row = x.rows[r]!;
+      const at = ((r + 1) * stride) / 2 - lo;
+      for (let i = lo; i < lo + len; i++) mem[at + i] = coarse(row[i]!);
+      mem.fill(0, at + lo + len, at + lo + bytes / 2);
+    }
+    for (let a = 0; a < x.k; a++) {
+      const pa = (a + 1) * stride;
+      norms[a] = norms[a]! + Number(m.dist(pa, 0, bytes));
+      for (let b = a + 1; pairs && b < x.k; b++) distances[a * x.k + b] = distances[b * x.k + a] = distances[a * x.k + b]! + Number(m.dist(pa, (b + 1) * stride, bytes));
+    }
   }
   return { distances, norms };
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ARB_SCALE, Author, MAX_ARB_ITERATIONS, KIND_ARB, type DeltaPrivacy, type OpInput } from '../../crdt/index.js';
-import { writeFileAtomic } from '../contributor/atomic-file.js';
+import { readStateFile, writeFileAtomic } from '../contributor/atomic-file.js';
 import { ContributorAccountant } from '../contributor/private-delta.js';
 import { ConfigError } from '../errors.js';
 import { KernelError, KernelErrorCode } from '../../kernels/index.js';
@@ -63,16 +62,9 @@ export class VenueCursorFile {
   }
 
   load(): VenueCursor {
-    if (!existsSync(this.path)) return { nonce: 0, lastIteration: 0 };
-    const text = readFileSync(this.path);
-    const bad = (why: string): ConfigError => new ConfigError(this.path, `a venue cursor written by murmur venue (${why})`);
-    if (text.length > VENUE_CURSOR_MAX_BYTES) throw bad(`over ${VENUE_CURSOR_MAX_BYTES} bytes`);
-    let c: VenueCursor;
-    try {
-      c = JSON.parse(text.toString('utf8')) as VenueCursor;
-    } catch {
-      throw bad('not JSON');
-    }
+    const read = readStateFile<VenueCursor>(this.path, VENUE_CURSOR_MAX_BYTES, (why) => `a venue cursor written by murmur venue (${why})`);
+    if (read === null) return { nonce: 0, lastIteration: 0 };
+    const { value: c, bad } = read;
     if (!Number.isSafeInteger(c?.nonce) || c.nonce < 0 || !Number.isSafeInteger(c.lastIteration) || c.lastIteration < 0) throw bad('wrong shape');
     return { nonce: c.nonce, lastIteration: c.lastIteration };
   }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-file.js';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readStateFile, writeFileAtomic } from './atomic-file.js';
 import { decodeUpdate, toHex, type Author } from '../../crdt/index.js';
 import { ConfigError } from '../errors.js';
 
@@ -99,16 +99,9 @@ export class ContributorJournal {
   }
 
   private load(): void {
-    if (!existsSync(this.path)) return;
-    const text = readFileSync(this.path);
-    const bad = (why: string): ConfigError => new ConfigError(this.path, `a journal written by murmur (${why}); moving it away risks signing a used seq`);
-    if (text.length > JOURNAL_MAX_BYTES) throw bad(`over ${JOURNAL_MAX_BYTES} bytes`);
-    let f: JournalFile;
-    try {
-      f = JSON.parse(text.toString('utf8')) as JournalFile;
-    } catch {
-      throw bad('not JSON');
-    }
+    const read = readStateFile<JournalFile>(this.path, JOURNAL_MAX_BYTES, (why) => `a journal written by murmur (${why}); moving it away risks signing a used seq`);
+    if (read === null) return;
+    const { value: f, bad } = read;
     if (f?.version !== 1 || f.author !== this.author.key || !Number.isSafeInteger(f.lastSeq) || f.lastSeq < 0 || !Array.isArray(f.unacked) || f.unacked.length > JOURNAL_MAX_UNACKED) throw bad('wrong shape or another key');
     for (const e of f.unacked) {
       let id: string;

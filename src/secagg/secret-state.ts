@@ -1,7 +1,5 @@
 import { createCipheriv, createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../contributor/atomic-file.js';
-import { ConfigError } from '../errors.js';
+import { readStateFile, writeFileAtomic } from '../contributor/atomic-file.js';
 
 /** Largest participant state file read (a few hundred bytes in practice). */
 export const SECAGG_STATE_MAX_BYTES = 64 * 1024;
@@ -37,16 +35,9 @@ export function statePath(keyPath: string, stream: string, round: number): strin
 }
 
 export function loadState(path: string, author: string, stream: string, round: number): SecretState | null {
-  if (!existsSync(path)) return null;
-  const text = readFileSync(path);
-  const bad = (why: string): ConfigError => new ConfigError(path, `a secure-aggregation state written by murmur (${why})`);
-  if (text.length > SECAGG_STATE_MAX_BYTES) throw bad(`over ${SECAGG_STATE_MAX_BYTES} bytes`);
-  let s: SecretState;
-  try {
-    s = JSON.parse(text.toString('utf8')) as SecretState;
-  } catch {
-    throw bad('not JSON');
-  }
+  const read = readStateFile<SecretState>(path, SECAGG_STATE_MAX_BYTES, (why) => `a secure-aggregation state written by murmur (${why})`);
+  if (read === null) return null;
+  const { value: s, bad } = read;
   const hex32 = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
   if (s?.version !== 1 || s.author !== author || s.stream !== stream || s.round !== round || ![s.encSk, s.maskSk, s.seed, s.noiseSeed].every(hex32) || typeof s.sent !== 'object') {
     throw bad('wrong shape, or another key or round');
