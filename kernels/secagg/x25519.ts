@@ -42,10 +42,32 @@ export function x25519Shared(sk: Uint8Array, pk: Uint8Array): Uint8Array | null 
 }
 
 const PROBE_SK = new Uint8Array(X25519_BYTES).fill(0x5a);
+let probeKey: KeyObject | null = null;
+/** Verdicts of isUsableX25519 by key (hex), oldest evicted first: a round's state is re-derived on every read, its keys rarely change. */
+const USABLE_CACHE_MAX_ENTRIES = 4_096;
+const usableCache = new Map<string, boolean>();
 
-/** Whether `pk` is a public key every agreement with succeeds (not a low-order point). */
+/**
+ * Whether `pk` is a public key every agreement with succeeds (not a low-order point). A pure
+ * function of `pk`; the verdict is remembered (at most USABLE_CACHE_MAX_ENTRIES keys), because
+ * the probe agreement costs about 100 µs and a round's members are checked on every derivation.
+ */
 export function isUsableX25519(pk: Uint8Array): boolean {
-  return pk.length === X25519_BYTES && x25519Shared(PROBE_SK, pk) !== null;
+  if (pk.length !== X25519_BYTES) return false;
+  const id = Buffer.from(pk.buffer, pk.byteOffset, pk.byteLength).toString('hex');
+  const known = usableCache.get(id);
+  if (known !== undefined) return known;
+  probeKey ??= privateKey(PROBE_SK);
+  let ok: boolean;
+  try {
+    diffieHellman({ privateKey: probeKey, publicKey: publicKey(pk) });
+    ok = true;
+  } catch {
+    ok = false;
+  }
+  if (usableCache.size >= USABLE_CACHE_MAX_ENTRIES) usableCache.delete(usableCache.keys().next().value!);
+  usableCache.set(id, ok);
+  return ok;
 }
 
 function u32(n: number): Buffer {

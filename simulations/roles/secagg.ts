@@ -91,7 +91,10 @@ export class SecAggRounds {
     this.timers.push(setInterval(begin, this.spec.roundMs));
   }
 
-  /** Stops starting rounds; rounds under way finish (bounded by their waits). */
+  /**
+   * Stops starting rounds; rounds under way run on to their end or their deadline (3 x roundMs),
+   * so the last round is not cut short by the end of traffic on a slow machine.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers.splice(0)) clearInterval(t);
@@ -120,7 +123,7 @@ export class SecAggRounds {
       return n === null ? null : roundState(this.spec.stream, r, n.log.state.secaggOps(this.spec.stream, r));
     };
     const act = async ({ m, p }: (typeof members)[number]): Promise<void> => {
-      while (!p.done && Date.now() < deadline && !this.stopped) {
+      while (!p.done && Date.now() < deadline) {
         const phase = !p.state.sent.keys ? 'keys' : !p.state.sent.shares ? 'shares' : !p.state.sent.masked ? 'masked' : 'reveal';
         const drop = drops.get(m);
         if (drop !== undefined && PHASES.indexOf(phase) >= PHASES.indexOf(drop as (typeof PHASES)[number])) return;
@@ -133,7 +136,7 @@ export class SecAggRounds {
       }
     };
     const coordinate = async (): Promise<void> => {
-      while (Date.now() < deadline && !this.stopped) {
+      while (Date.now() < deadline) {
         const s = view(coordNode);
         if (s !== null) {
           const out = coord.step(s, Date.now());

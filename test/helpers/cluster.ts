@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { scratchDir } from './scratch.js';
 import { createHash } from 'node:crypto';
 import { resolveConfig, type NodeConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -9,7 +9,7 @@ import { MurmurNode } from '../../src/node.js';
 export const LOOPBACK = '/ip4/127.0.0.1/tcp/0';
 
 export function tempDataDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `murmur-${label}-`));
+  return scratchDir(label);
 }
 
 export function seedFor(label: string): Uint8Array {

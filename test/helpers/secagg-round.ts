@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { secaggKind, toHex, type OpInput, type SecAggConfig, type SecAggOp, type SecAggView } from '../../crdt/index.js';
 import { SecAggCoordinator } from '../../src/secagg/coordinator.js';
 import { SecAggParticipant } from '../../src/secagg/participant.js';
 import { roundState, type RoundState } from '../../src/secagg/round.js';
+import { scratchDir } from './scratch.js';
 
 /** A round's ops in memory, each through the real codec, with made-up update ids (no nodes, no signatures). */
 export class MemoryRound {
@@ -53,7 +52,7 @@ export interface Cast {
 export function cast(n: number, over: Partial<SecAggConfig> = {}, shareWaitMs = 1_000): Cast {
   const coordinatorKey = fakeKey();
   const config = testConfig(coordinatorKey, over);
-  const dir = mkdtempSync(join(tmpdir(), 'murmur-secagg-'));
+  const dir = scratchDir('secagg');
   const round = new MemoryRound('model', 7);
   const keys = Array.from({ length: n }, fakeKey);
   const values = keys.map(() => Float32Array.from({ length: config.dimension }, () => (Math.random() - 0.5) * (config.clipNorm / Math.sqrt(config.dimension))));

@@ -65,6 +65,9 @@ test('X25519: agreement is symmetric, and low-order points are refused', () => {
   assert.equal(isUsableX25519(new Uint8Array(32)), false, 'the zero point is refused');
   assert.equal(isUsableX25519(Uint8Array.from([1, ...new Array(31).fill(0)])), false, 'the point 1 is refused');
   assert.equal(isUsableX25519(x25519Public(a)), true, 'a real key is usable');
+  assert.equal(isUsableX25519(new Uint8Array(32)), false, 'the remembered verdict for the zero point is still a refusal');
+  assert.equal(isUsableX25519(x25519Public(a)), true, 'the remembered verdict for a real key is still usable');
+  assert.equal(isUsableX25519(new Uint8Array(31)), false, 'a key of the wrong length is refused');
 });
 
 test('discrete Gaussian (Canonne-Kamath-Steinke): integer samples with the declared variance and mean 0', () => {

@@ -1,14 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ShareOf, SecAggType, type SecAggReveal, type SecAggView } from '../../crdt/index.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyMask, KernelError, KernelErrorCode, shamirCombine } from '../../kernels/index.js';
 import { ContributorAccountant } from '../../src/contributor/private-delta.js';
 import { fixedPointInput, SecAggParticipant } from '../../src/secagg/participant.js';
 import { secureSum, SecAggFailure } from '../../src/secagg/unmask.js';
 import { cast, drive } from '../helpers/secagg-round.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const PHASES = ['keys', 'shares', 'masked', 'reveal'];
 /** Participant i drops from `phase` on (it does the earlier phases). */
@@ -199,7 +198,7 @@ test('distributed DP: the unmasked sum carries noise of the declared std, drawn 
 
 test('distributed DP is charged to the contributor\'s own budget before its masked vector is signed, and refused past it', () => {
   const c = cast(5, { noiseStd: 10, clipNorm: 10 });
-  const dir = mkdtempSync(join(tmpdir(), 'murmur-secagg-budget-'));
+  const dir = scratchDir('secagg-budget');
   const accountant = new ContributorAccountant(join(dir, 'k.privacy.json'), { epsilon: 6, delta: 1e-6 });
   accountant.charge('secagg:model', { clipNorm: 10, noiseMultiplier: 1 }); // an earlier round: rho 0.5, epsilon 5.76 of 6
   const p0 = c.participants[0]!;
