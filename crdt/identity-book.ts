@@ -48,38 +48,69 @@ export interface SuccessionView {
 
 const order = (a: IdentityEntry, b: IdentityEntry): number => a.height - b.height || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.index - b.index;
 
+/**
+ * Cost bounds (a Byzantine author may sign identity ops in bulk; each still costs it a signed,
+ * verified update): `add` inserts in order by binary search and checks a rotation's proof once
+ * (a pure function of the op), so a recompute does no signature work; a recompute is one pass over
+ * the entries with map lookups only (revocations indexed by key, chain roots kept in a map), so
+ * N identity ops cost O(N) each to fold in, never a signature check or a chain walk per entry.
+ */
 export class IdentityBook {
+  /** In `order` (inserted by binary search). */
   private readonly entries: IdentityEntry[] = [];
+  /** Whether a rotation's proof verifies, per entry (checked once, at add). */
+  private readonly proofOk = new WeakMap<IdentityEntry, boolean>();
   /** Last seq that counts, per key (absent: no limit). */
   readonly revokedAfter = new Map<string, number>();
   /** Seq of a key's first rotation: later updates of it count for nothing. */
   readonly rotatedAt = new Map<string, number>();
   readonly successor = new Map<string, string>();
   readonly predecessor = new Map<string, string>();
+  /** The root of every key that has a predecessor. */
+  private readonly roots = new Map<string, string>();
   revocations: RevocationView[] = [];
   successions: SuccessionView[] = [];
   /** Bumped by every recompute (caches of identity-dependent views key on it). */
   version = 0;
+  /** Rotation proofs checked so far (one per rotation added). */
+  proofChecks = 0;
 
   get size(): number {
     return this.entries.length;
   }
 
   add(e: IdentityEntry): void {
-    this.entries.push(e);
+    // A re-admission's proof was checked when its op was decoded (crdt/kinds/identity.ts).
+    if (e.op.type === IdentityType.Rotate) {
+      this.proofChecks++;
+      this.proofOk.set(e, validSuccessorProof(e.author, e.op.newKey, e.op.proof));
+    }
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (order(this.entries[mid]!, e) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.entries.splice(lo, 0, e);
   }
 
-  /** Recomputes every verdict from the entries (any arrival order gives the same result). */
-  recompute(ctx: IdentityContext): void {
+  /**
+   * Recomputes every verdict from the entries (any arrival order gives the same result). Returns
+   * the keys whose revocation cut-off or rotation seq may have changed (before or after).
+   */
+  recompute(ctx: IdentityContext): Set<string> {
     this.version++;
-    const sorted = [...this.entries].sort(order);
+    const touched = new Set<string>([...this.revokedAfter.keys(), ...this.rotatedAt.keys()]);
     this.revokedAfter.clear();
     this.rotatedAt.clear();
     this.successor.clear();
     this.predecessor.clear();
-    const counted: RevocationView[] = [];
+    this.roots.clear();
+    /** Counted revocations, by the key they revoke. */
+    const counted = new Map<string, RevocationView[]>();
     this.revocations = [];
-    for (const e of sorted) {
+    for (const e of this.entries) {
       if (e.op.type !== IdentityType.Revoke) continue;
       const op = e.op;
       let cutoffSeq = 0;
@@ -94,21 +125,23 @@ export class IdentityBook {
       }
       if (why === null && self && cutoffSeq !== e.seq - 1) why = 'a key revokes itself from its own next update on (cutoff = its previous update)';
       // Strong remove: a revocation signed by a key that it knew to be revoked before it does not count.
-      if (why === null && counted.some((q) => q.key === e.author && e.seq > q.cutoffSeq && ctx.isAncestor(q.updateId, e.id))) why = 'its author was revoked in its causal past';
+      if (why === null && (counted.get(e.author) ?? []).some((q) => e.seq > q.cutoffSeq && ctx.isAncestor(q.updateId, e.id))) why = 'its author was revoked in its causal past';
       const view: RevocationView = { updateId: e.id, by: e.author, key: op.key, cutoff: op.cutoff, cutoffSeq, reason: op.reason, void: why };
       this.revocations.push(view);
       if (why !== null) continue;
-      counted.push(view);
+      const list = counted.get(op.key);
+      if (list === undefined) counted.set(op.key, [view]);
+      else list.push(view);
       this.revokedAfter.set(op.key, Math.min(this.revokedAfter.get(op.key) ?? Infinity, cutoffSeq));
     }
     this.successions = [];
-    for (const e of sorted) {
+    for (const e of this.entries) {
       if (e.op.type === IdentityType.Revoke) continue;
       const rotate = e.op.type === IdentityType.Rotate;
       const oldKey = e.op.type === IdentityType.Rotate ? e.author : e.op.oldKey;
       const newKey = e.op.newKey;
       let why: string | null = null;
-      if (rotate && !validSuccessorProof(oldKey, newKey, e.op.proof)) why = 'proof is not the new key\'s signature of its succession';
+      if (rotate && this.proofOk.get(e) !== true) why = 'proof is not the new key\'s signature of its succession';
       else if (!rotate && !ctx.authorities.has(e.author)) why = 'not-authorized: only a registry authority re-admits';
       else if (e.seq > (this.revokedAfter.get(e.author) ?? Infinity)) why = 'signed after its author\'s revocation cut-off';
       else if (e.seq >= ctx.equivocatedFrom(e.author)) why = 'signed at or after its author\'s equivocation';
@@ -120,18 +153,16 @@ export class IdentityBook {
       if (why !== null) continue;
       this.successor.set(oldKey, newKey);
       this.predecessor.set(newKey, oldKey);
+      this.roots.set(newKey, this.rootOf(oldKey));
     }
+    for (const k of this.revokedAfter.keys()) touched.add(k);
+    for (const k of this.rotatedAt.keys()) touched.add(k);
+    return touched;
   }
 
   /** The first key of `key`'s identity chain (the identity's name). */
   rootOf(key: string): string {
-    let k = key;
-    for (let guard = 0; guard <= this.predecessor.size; guard++) {
-      const p = this.predecessor.get(k);
-      if (p === undefined) return k;
-      k = p;
-    }
-    return k;
+    return this.roots.get(key) ?? key;
   }
 
   /** Every key of the identity, root first. */

@@ -416,10 +416,10 @@ export class Log {
     };
   }
 
-  /** Re-derives the identity book and applies its cut-offs to every author. */
+  /** Re-derives the identity book and applies its cut-offs to the authors whose cut-offs changed. */
   private recomputeIdentities(): void {
     const t = this.table;
-    this.identities.recompute({
+    const touched = this.identities.recompute({
       authorities: this.authoritySet,
       isAncestor: (a, b) => this.isAncestor(a, b),
       find: (id) => {
@@ -428,7 +428,10 @@ export class Log {
       },
       equivocatedFrom: (key) => this.authors.get(key)?.equivocatedFrom ?? Infinity,
     });
-    for (const a of this.authorList) this.applyIdentity(a);
+    for (const k of touched) {
+      const a = this.authors.get(k);
+      if (a !== undefined) this.applyIdentity(a);
+    }
   }
 
   private applyIdentity(a: AuthorState): void {

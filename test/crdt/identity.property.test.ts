@@ -107,3 +107,30 @@ test('without authorities configured, an authority revocation or re-admission co
   assert.ok(log.identities.revocations.filter((r) => r.by === H.keys.a).every((r) => r.void !== null), 'not authorized');
   assert.equal(log.identity(H.keys.k3).identity, H.keys.k3, 'k3 is its own identity');
 });
+
+test('identity spam is folded in without repeated signature checks or chain walks: a 300-key rotation chain and one key re-rotating 300 times', () => {
+  const T = 1_700_000_000_000;
+  const chain = Array.from({ length: 301 }, (_, i) => authorFor(`chain-${i}`));
+  const spammer = authorFor('spammer');
+  const updates: { id: string; bytes: Uint8Array }[] = [];
+  let prev: string | undefined;
+  for (let i = 0; i < 300; i++) {
+    const first = chain[i]!.next([attest('CH/USD', i, T + i)], T + i, prev === undefined ? [] : [prev]);
+    const rot = chain[i]!.next([rotate(chain[i]!.key, chain[i + 1]!)], T + i);
+    updates.push(first, rot);
+    prev = rot.id;
+  }
+  for (let i = 0; i < 300; i++) updates.push(spammer.next([rotate(spammer.key, authorFor(`spam-target-${i}`))], T + i));
+  for (const order of [updates, [...updates].reverse()]) {
+    const log = new Log();
+    for (const u of order) log.offer(u.bytes);
+    assert.equal(log.size, updates.length, 'every update is accepted');
+    assert.equal(log.identities.proofChecks, 600, 'each rotation proof is checked once, not once per recompute (600 rotations, not ~180 000 checks)');
+    const last = log.identity(chain[300]!.key);
+    assert.equal(last.identity, chain[0]!.key, 'the chain\'s last key continues the first key\'s identity');
+    assert.equal(last.chain.length, 301, 'the whole chain, root first');
+    const spam = log.identities.successions.filter((s) => s.oldKey === spammer.key);
+    assert.equal(spam.filter((s) => s.void === null).length, 1, 'the spammer\'s first rotation counts');
+    assert.ok(spam.filter((s) => s.void !== null).every((s) => s.void === 'the old key already has a successor'), 'every later one is void, with why');
+  }
+});
