@@ -389,7 +389,10 @@ export class Log {
     author.forks.set(seq, rows);
     this.evidenceCache = null;
     author.equivocatedFrom = Math.min(author.equivocatedFrom, seq);
-    if (this.identities.size > 0) this.recomputeIdentities();
+    if (this.identities.size > 0) {
+      this.identities.invalidate();
+      this.recomputeIdentities();
+    }
   }
 
   /**
