@@ -5,3 +5,5 @@ export { RecentlyGossiped } from './gossip/recently-gossiped.js';
 export { ArrivalOrder } from './arrival-order.js';
 export { NETWORK_ID_RE, syncProtocol, updatesTopic } from './protocol-ids.js';
 export { GossipAction, GossipErrorCode } from './gossip/gossip-errors.js';
+export { gossipsubOptions } from './gossip/gossipsub-options.js';
+export { encodeGossipFrame } from './gossip/gossip-frame.js';

@@ -10,19 +10,16 @@ import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2pOptions } from 'libp2p';
 import { Bootstrapper } from './bootstrapper.js';
-import { GOSSIP_MAX_MESSAGE_BYTES, gossipMessageId } from './gossip/gossip-frame.js';
+import { gossipsubOptions } from './gossip/gossipsub-options.js';
+import { MeshSince } from './gossip/mesh-since.js';
 import { GossipAction, GossipErrorCode } from './gossip/gossip-errors.js';
 import { GossipValidator, type GossipHost } from './gossip/gossip-validator.js';
 import { Publisher } from './gossip/publisher.js';
-import { MURMUR_SCORE_THRESHOLDS, murmurPeerScoreParams } from './peer-score-params.js';
 import { Offence, Penalties } from './penalties.js';
 import { syncProtocol, updatesTopic } from './protocol-ids.js';
 import { syncService, type SyncService } from './sync/sync-service.js';
 import { SyncErrorCode, type SyncError } from './sync/frame-channel.js';
 import type { SyncHost } from './sync/sync-session.js';
-
-/** Past any gossip message's size: this node never sends IDONTWANT (see the gossipsub options). */
-export const GOSSIP_NO_IDONTWANT_BYTES = Number.MAX_SAFE_INTEGER;
 
 /** What gossipsub is told of a validated message. */
 const TOPIC_RESULT: Record<GossipAction, TopicValidatorResult> = {
@@ -74,6 +71,8 @@ export class MurmurNetwork {
   readonly gossip: GossipMetrics = { messages: { accept: 0, ignore: 0, reject: 0 }, byCode: {} };
   private readonly publisher: Publisher;
   private readonly bootstrapper: Bootstrapper;
+  /** When each peer joined the updates mesh (sync holds back only what gossip carries to it). */
+  readonly meshSince: MeshSince;
 
   private constructor(
     readonly libp2p: Libp2p<{ pubsub: GossipSub; sync: SyncService }>,
@@ -82,6 +81,7 @@ export class MurmurNetwork {
     cfg: NetworkConfig,
   ) {
     this.publisher = new Publisher((data) => this.pubsub.publish(topic, data));
+    this.meshSince = new MeshSince(() => this.pubsub.getMeshPeers(topic));
     this.bootstrapper = new Bootstrapper(libp2p, cfg.bootstrap, cfg.reconnectMaxBackoffMs);
   }
 
@@ -109,26 +109,13 @@ export class MurmurNetwork {
       services: {
         identify: identify(),
         ping: ping(),
-        pubsub: gossipsub({
-          globalSignaturePolicy: 'StrictNoSign',
-          msgIdFn: (msg) => gossipMessageId(msg.data),
-          allowPublishToZeroTopicPeers: true,
-          emitSelf: false,
-          maxInboundDataLength: GOSSIP_MAX_MESSAGE_BYTES + 1024,
-          // Validation is reported later (wire()): a message is forwarded once validated, and not
-          // to the peers that sent it a copy meanwhile (gossipsub's "originating peers").
-          asyncValidation: true,
-          // gossipsub 14 records IDONTWANTs it receives but never consults them when forwarding,
-          // so sending them (one control frame per message to each mesh peer) only costs CPU.
-          idontwantMinDataSize: GOSSIP_NO_IDONTWANT_BYTES,
-          scoreParams: murmurPeerScoreParams(topic),
-          scoreThresholds: MURMUR_SCORE_THRESHOLDS,
-        }),
+        pubsub: gossipsub(gossipsubOptions(topic)),
         sync: syncService({
           protocol: syncProtocol(cfg.networkId),
           host,
           intervalMs: cfg.syncIntervalMs,
           onMisbehaviour: (peer, err) => ref.net?.penalize(peer, err),
+          gossipSince: (peer) => ref.net?.meshSince.of(peer.toString()) ?? Infinity,
         }),
       },
     });
@@ -164,6 +151,7 @@ export class MurmurNetwork {
         // A gossipsub stopped meanwhile has nothing to forward to; never an unhandled rejection.
         .catch(() => undefined);
     });
+    this.pubsub.addEventListener('gossipsub:heartbeat', () => this.meshSince.refresh());
     this.pubsub.subscribe(this.topic);
     if (cfg.mdns) {
       this.libp2p.addEventListener('peer:discovery', (e) => {

@@ -80,6 +80,11 @@ export class SimNodes {
     return this.edges.length;
   }
 
+  /** The topology's undirected edges (i > j: node i dials node j). */
+  get edgeList(): readonly (readonly [number, number])[] {
+    return this.edges;
+  }
+
   peerId(i: number): string {
     return this.peerIds[i]!;
   }

@@ -73,6 +73,12 @@ export interface SyncServiceInit {
   limits?: SyncLimits;
   /** Called when a peer broke the protocol (junk, lies that exceed limits, stalls). */
   onMisbehaviour?: (peer: PeerId, err: SyncError) => void;
+  /**
+   * From when (performance.now() time) this node's gossip reaches `peer` (MeshSince): a session
+   * holds back only updates put on gossip since then, and since the connection opened. Without
+   * it, since the connection opened.
+   */
+  gossipSince?: (peer: PeerId) => number;
 }
 
 export interface SyncComponents {
@@ -314,6 +320,7 @@ export class SyncService implements Startable {
     const peer = conn.remotePeer;
     // timeline.open is wall-clock ms; RecentlyGossiped runs on performance.now().
     const connectedAt = performance.now() - (Date.now() - conn.timeline.open);
+    const gossipSince = Math.max(connectedAt, this.init.gossipSince?.(peer) ?? -Infinity);
     const ch = new FrameChannel(stream, this.init.readTimeoutMs ?? SYNC_READ_TIMEOUT_MS);
     this.channels.add(ch);
     const deadline = setTimeout(
@@ -323,7 +330,7 @@ export class SyncService implements Startable {
     let closing = false;
     const startedAt = performance.now();
     try {
-      const result = await new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS, connectedAt).run(initiator);
+      const result = await new SyncSession(ch, this.init.host, peer.toString(), this.init.limits ?? DEFAULT_SYNC_LIMITS, gossipSince).run(initiator);
       // The close finishes in the background (bounded by SYNC_CLOSE_TIMEOUT_MS): a peer still
       // applying our last turn must not hold this session's slot or delay the fan-out.
       closing = true;

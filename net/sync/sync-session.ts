@@ -11,9 +11,9 @@ export interface SyncHost {
   keyOf(id: string): SyncKey | undefined;
   bytesOf(id: string): Uint8Array | undefined;
   /**
-   * True while gossip is still carrying `id` to a peer connected since `since` (performance.now()
-   * time): it was put on gossip within the grace and after the connection opened (RecentlyGossiped).
-   * Sessions leave such updates out.
+   * True while gossip is still carrying `id` to a peer it reaches since `since` (performance.now()
+   * time: the later of the connection's opening and the peer's joining the mesh): it was put on
+   * gossip within the grace and after `since` (RecentlyGossiped). Sessions leave such updates out.
    */
   onGossip(id: string, since: number): boolean;
   /** Dep ids that pending updates wait for. */
@@ -111,8 +111,8 @@ export class SyncSession {
     private readonly host: SyncHost,
     private readonly peer: string,
     private readonly limits: SyncLimits = DEFAULT_SYNC_LIMITS,
-    /** When the connection to the peer opened (performance.now() time). */
-    private readonly connectedAt = -Infinity,
+    /** Since when this node's gossip reaches the peer (performance.now() time; SyncServiceInit.gossipSince). */
+    private readonly gossipSince = -Infinity,
   ) {}
 
   /** Runs the session; even when it fails, the frames already received are applied (or refused) before it returns. */
@@ -139,7 +139,7 @@ export class SyncSession {
       this.wantsServed += t.wants.length;
       if (this.wantsServed > this.limits.maxWantPerSession) throw new SyncError(SyncErrorCode.TooMuch, 'peer asked for too many updates');
       const candidates = [...new Set([...step.send, ...t.wants.filter((id) => this.host.has(id))])];
-      const send = candidates.filter((id) => !this.host.onGossip(id, this.connectedAt));
+      const send = candidates.filter((id) => !this.host.onGossip(id, this.gossipSince));
       this.result.leftOut += candidates.length - send.length;
       const want = step.want.filter((id) => !this.host.has(id));
       const more = step.ranges.length > 0 || want.length > 0;

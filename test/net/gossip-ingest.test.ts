@@ -5,6 +5,7 @@ import { encodeGossipFrame } from '../../net/gossip/gossip-frame.js';
 import { GOSSIP_MAX_VALIDATING, GOSSIP_MAX_VALIDATING_PER_PEER, GossipValidator } from '../../net/gossip/gossip-validator.js';
 import { GossipAction, GossipErrorCode } from '../../net/gossip/gossip-errors.js';
 import { Publisher } from '../../net/gossip/publisher.js';
+import { MeshSince } from '../../net/gossip/mesh-since.js';
 import { RecentlyGossiped } from '../../net/gossip/recently-gossiped.js';
 import { attest, authorFor } from '../helpers/fixtures.js';
 
@@ -119,4 +120,30 @@ test('recently gossiped ids expire after the grace, count only for peers connect
   assert.equal(r.has('b'), true, 'b still within its grace');
   now = 1_700;
   assert.equal(r.size === 0 || !r.has('b'), true, 'b expired too');
+});
+
+test('mesh join times: first heartbeat that sees a peer, dropped when it leaves, Infinity outside the mesh', () => {
+  let now = 0;
+  let mesh: string[] = ['a'];
+  const m = new MeshSince(() => mesh, () => now);
+  assert.equal(m.of('a'), Infinity, 'nothing is known before the first heartbeat');
+  m.refresh();
+  now = 1_000;
+  mesh = ['a', 'b'];
+  m.refresh();
+  assert.equal(m.of('a'), 0, 'a kept its first heartbeat');
+  assert.equal(m.of('b'), 1_000, 'b joined at the second');
+  now = 2_000;
+  mesh = ['b'];
+  m.refresh();
+  assert.equal(m.of('a'), Infinity, 'a left the mesh: gossip no longer reaches it');
+  now = 3_000;
+  mesh = ['a', 'b'];
+  m.refresh();
+  assert.equal(m.of('a'), 3_000, 'a back in the mesh counts from its return');
+  const r = new RecentlyGossiped(5_000, () => now);
+  now = 2_500;
+  r.mark('u');
+  assert.equal(r.has('u', m.of('a')), false, 'u went out while a was outside the mesh: sync must send it');
+  assert.equal(r.has('u', m.of('b')), true, 'b was in the mesh: gossip carries u');
 });
