@@ -18,12 +18,12 @@ export function epochMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** Polls `cond` (here or in another process: it may be asynchronous) every 5 ms; false after `timeoutMs`. */
-export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+/** Polls `cond` (here or in another process: it may be asynchronous) every `pollMs`; false after `timeoutMs`. */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, pollMs = 5): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) return false;
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   return true;
 }

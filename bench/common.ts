@@ -56,6 +56,9 @@ export async function timedRunsAsync(reps: number, fn: () => Promise<unknown>): 
 }
 
 /** Duration of one synchronous call, in seconds. */
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export function seconds(fn: () => void): number {
   const t0 = process.hrtime.bigint();
   fn();

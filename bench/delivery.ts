@@ -16,8 +16,9 @@ import { Prng } from '../simulations/rng.js';
 import { parseScenario } from '../simulations/scenario.js';
 import { SimNodes } from '../simulations/sim-nodes.js';
 import { DEFAULT_CONFIG } from '../src/config.js';
-import { bareGossipRun, sleep, until } from './bare-gossip.js';
-import { report, sample, seedFor, spread } from './common.js';
+import { DELIVERY_POLL_MS, bareGossipRun } from './bare-gossip.js';
+import { until } from './bench-peer.js';
+import { report, sample, seedFor, sleep, spread } from './common.js';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(`--${name}`);
@@ -41,7 +42,7 @@ async function murmurRun(nodes: number, rate: number, seconds: number): Promise<
   try {
     for (let i = 0; i < nodes; i++) await sim.start(i);
     const live = sim.nodes.filter((n) => n !== null);
-    await until(() => live.every((n) => n.network.peers().length > 0), 30_000);
+    await until(() => live.every((n) => n.network.peers().length > 0), 30_000, DELIVERY_POLL_MS);
     await sleep(2_000); // the mesh forms (gossipsub heartbeats); this is set-up, not a warm-up of the measured path
     const author = new Author(new Signer(seedFor('delivery')));
     const updates: Uint8Array[] = [];
@@ -58,7 +59,7 @@ async function murmurRun(nodes: number, rate: number, seconds: number): Promise<
       updates.push(u.bytes);
       void node.submit(u.bytes);
     }
-    const converged = await until(() => live.every((n, i) => n.log.size - before[i]! >= total), 120_000);
+    const converged = await until(() => live.every((n, i) => n.log.size - before[i]! >= total), 120_000, DELIVERY_POLL_MS);
     const elu = performance.eventLoopUtilization(elu0);
     const deliveries = live.reduce((a, n, i) => a + (n.log.size - before[i]!), 0);
     return { deliveries, converged, busyS: elu.active / 1000, wallS: (performance.now() - t0) / 1000, utilization: elu.utilization, updates, edges: sim.edgeList };

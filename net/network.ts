@@ -72,7 +72,7 @@ export class MurmurNetwork {
   private readonly publisher: Publisher;
   private readonly bootstrapper: Bootstrapper;
   /** When each peer joined the updates mesh (sync holds back only what gossip carries to it). */
-  readonly meshSince: MeshSince;
+  private readonly meshSince: MeshSince;
 
   private constructor(
     readonly libp2p: Libp2p<{ pubsub: GossipSub; sync: SyncService }>,
